@@ -1,0 +1,86 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({}, '/srv/promptdev');
+    expect(config).toMatchObject({
+      port: 8001,
+      databaseUrl: undefined,
+      dataDir: '/srv/promptdev/data',
+      llmBaseUrl: 'http://127.0.0.1:8080',
+      llmBaseUrlIsDefault: true,
+      llmApi: 'openai',
+      llmTimeoutMs: 120000,
+      llmMaxRetries: 3,
+      chatAuth: 'open',
+      chatMaxChars: 8000,
+      retentionDays: undefined,
+      logLevel: 'info',
+      corsOrigins: [],
+    });
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      DATABASE_URL: 'postgres://app:secret@db:5432/promptdev',
+      LLM_BASE_URL: 'http://llm:8080/',
+      LLM_API: 'llamacpp',
+      LLM_MODEL: 'qwen',
+      LLM_TIMEOUT_MS: '5000',
+      LLM_MAX_RETRIES: '0',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      JWT_SECRET: 'x'.repeat(32),
+      CHAT_AUTH: 'token',
+      CHAT_TOKEN_SECRET: 'token-secret',
+      RETENTION_DAYS: '30',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      databaseUrl: 'postgres://app:secret@db:5432/promptdev',
+      llmBaseUrl: 'http://llm:8080',
+      llmBaseUrlIsDefault: false,
+      llmApi: 'llamacpp',
+      llmModel: 'qwen',
+      llmTimeoutMs: 5000,
+      llmMaxRetries: 0,
+      corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
+      chatAuth: 'token',
+      retentionDays: 30,
+      logLevel: 'debug',
+    });
+  });
+
+  it('names every bad variable in one error, without leaking passwords', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        LLM_API: 'gpt',
+        DATABASE_URL: 'mysql://u:hunter2@x/db',
+        CHAT_AUTH: 'token',
+        LLM_MAX_RETRIES: '-1',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of [
+      'PORT',
+      'LLM_API',
+      'DATABASE_URL',
+      'CHAT_TOKEN_SECRET',
+      'LLM_MAX_RETRIES',
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).databaseUrl).toBeUndefined();
+  });
+});
