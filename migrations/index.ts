@@ -1,4 +1,10 @@
 import { Foundation1764100000000 } from './1764100000000-foundation';
+import { ConversationOrder1764100002000 } from './1764100002000-conversation-order';
+import { ChatPipeline1764200000000 } from './1764200000000-chat-pipeline';
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const allMigrations = [Foundation1764100000000];
+export const allMigrations = [
+  Foundation1764100000000,
+  ConversationOrder1764100002000,
+  ChatPipeline1764200000000,
+];

@@ -4,6 +4,7 @@ import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
 import { HealthModule } from './modules/health/health.module';
+import { MemoryModule } from './modules/memory/memory.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -15,7 +16,12 @@ export class AppModule {
   static forRoot({ config, database }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(database), HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(database),
+        HealthModule,
+        MemoryModule,
+      ],
     };
   }
 }

@@ -15,7 +15,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('templates', 'Personalities: versioned Nunjucks prompt templates')
     .addTag('memory', 'Per-user key/value memory and user state')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
+  // Controller method names are unique API-wide, so they serve as operationIds (client function names).
+  return SwaggerModule.createDocument(app, config, {
+    extraModels: [ErrorResponseDto],
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
 }
 
 export function setupSwagger(app: INestApplication): void {

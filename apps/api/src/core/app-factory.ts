@@ -34,6 +34,8 @@ export async function createApp({
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: true,
+    // user ids and memory keys may be 128 characters; Fastify's default stops at 100.
+    routerOptions: { maxParamLength: 256 },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, database }),

@@ -21,6 +21,14 @@ export class AppConfig {
   readonly llmModel!: string;
   readonly llmTimeoutMs!: number;
   readonly llmMaxRetries!: number;
+  /** Overall deadline of one LLM call, retries and backoff included. */
+  readonly llmDeadlineMs!: number;
+  /** First retry delay; doubles each retry, with jitter, unless Retry-After says longer. */
+  readonly llmRetryBaseMs!: number;
+  /** Consecutive failed calls that open the circuit breaker. */
+  readonly llmCircuitFailures!: number;
+  /** How long the circuit stays open before one probe call is let through. */
+  readonly llmCircuitResetMs!: number;
   readonly redisUrl!: string | undefined;
   readonly corsOrigins!: string[];
   readonly jwtSecret!: string | undefined;
@@ -97,6 +105,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
 
   const nodeEnv = text('NODE_ENV') ?? 'development';
   const llmBaseUrl = url('LLM_BASE_URL', ['http:', 'https:']);
+  const llmTimeoutMs = integer('LLM_TIMEOUT_MS', 120000, 100, 3600000)!;
   const corsOrigins = (text('CORS_ORIGINS') ?? '')
     .split(',')
     .map((origin) => origin.trim())
@@ -130,8 +139,13 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmBaseUrlIsDefault: text('LLM_BASE_URL') === undefined,
     llmApi: oneOf<LlmApi>('LLM_API', ['openai', 'llamacpp'], 'openai'),
     llmModel: text('LLM_MODEL') ?? 'default',
-    llmTimeoutMs: integer('LLM_TIMEOUT_MS', 120000, 100, 3600000)!,
+    llmTimeoutMs,
     llmMaxRetries: integer('LLM_MAX_RETRIES', 3, 0, 10)!,
+    // Default: one full attempt plus room for the retries' backoff.
+    llmDeadlineMs: integer('LLM_DEADLINE_MS', llmTimeoutMs + 30000, 100, 7200000)!,
+    llmRetryBaseMs: integer('LLM_RETRY_BASE_MS', 250, 0, 60000)!,
+    llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
+    llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     corsOrigins,
     jwtSecret,

@@ -2,9 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ServiceUnavailableError } from '../../core/errors/domain-error';
+import { LlmClient } from '../llm/llm.client';
 
 export interface ReadinessCheck {
-  status: 'ok' | 'failed';
+  /** `degraded`: a dependency the API can work without for a while (the LLM) is failing. */
+  status: 'ok' | 'failed' | 'degraded';
+  circuit?: string;
   latency_ms?: number;
   pending?: number;
   error?: string;
@@ -17,7 +20,10 @@ export interface Readiness {
 
 @Injectable()
 export class HealthService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly llm: LlmClient,
+  ) {}
 
   /** Ready when the database answers and every migration is applied; else 503 with the checks. */
   async readiness(): Promise<Readiness> {
@@ -26,11 +32,25 @@ export class HealthService {
       database.status === 'ok'
         ? await this.checkMigrations()
         : { status: 'failed' as const, error: 'database not reachable' };
-    const checks = { database, migrations };
+    const llm = await this.checkLlm();
+    const checks = { database, migrations, llm };
     if (database.status !== 'ok' || migrations.status !== 'ok') {
       throw new ServiceUnavailableError('not_ready', 'The service is not ready', { checks });
     }
     return { status: 'ready', checks };
+  }
+
+  /** Operators can still work while the LLM is down, so it degrades readiness, never fails it. */
+  private async checkLlm(): Promise<ReadinessCheck> {
+    const circuit = this.llm.circuit();
+    const probe = await this.llm.probe();
+    const healthy = probe.reachable && circuit.state === 'closed';
+    return {
+      status: healthy ? 'ok' : 'degraded',
+      circuit: circuit.state,
+      ...(probe.latency_ms !== undefined ? { latency_ms: probe.latency_ms } : {}),
+      ...(probe.error ? { error: `LLM not reachable: ${probe.error}` } : {}),
+    };
   }
 
   private async checkDatabase(): Promise<ReadinessCheck> {

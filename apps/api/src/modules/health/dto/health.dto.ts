@@ -6,8 +6,14 @@ export class HealthDto {
 }
 
 export class ReadinessCheckDto {
-  @ApiProperty({ enum: ['ok', 'failed'], example: 'ok' })
-  status!: 'ok' | 'failed';
+  @ApiProperty({ enum: ['ok', 'failed', 'degraded'], example: 'ok' })
+  status!: 'ok' | 'failed' | 'degraded';
+
+  @ApiPropertyOptional({
+    enum: ['closed', 'open', 'half_open'],
+    description: 'LLM circuit breaker state',
+  })
+  circuit?: string;
 
   @ApiPropertyOptional({ example: 2 })
   latency_ms?: number;

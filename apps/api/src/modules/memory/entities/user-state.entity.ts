@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export const ACTIVE_MODE = 'active';
+/** The only mode that stops the AI. */
+export const HALTED_MODE = 'halted';
+
+/** A user the product has seen: their mode (set by operators) and their activity. */
+@Entity({ name: 'user_state' })
+export class UserStateEntity {
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  userId!: string;
+
+  @Column({ type: 'varchar', length: 32, default: ACTIVE_MODE })
+  mode!: string;
+
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  operator!: string | null;
+
+  @Column({ type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ type: 'timestamptz' })
+  firstSeen!: Date;
+
+  @Column({ type: 'timestamptz' })
+  lastActivity!: Date;
+
+  @Column({ type: 'integer', default: 0 })
+  messageCount!: number;
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ConversationStore } from './conversation-store.service';
+import { ConversationMessageEntity } from './entities/conversation-message.entity';
+import { UserMemoryEntity } from './entities/user-memory.entity';
+import { UserStateEntity } from './entities/user-state.entity';
+import { MemoryController } from './memory.controller';
+import { MemoryService } from './memory.service';
+import { UserStateController } from './user-state.controller';
+import { UserStateService } from './user-state.service';
+
+/** Conversation history, per-user memory and user state: what the product knows of a user. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ConversationMessageEntity, UserMemoryEntity, UserStateEntity]),
+  ],
+  controllers: [MemoryController, UserStateController],
+  providers: [MemoryService, UserStateService, ConversationStore],
+  exports: [MemoryService, UserStateService, ConversationStore],
+})
+export class MemoryModule {}

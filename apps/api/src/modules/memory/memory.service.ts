@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { UserMemoryEntity } from './entities/user-memory.entity';
+import { entityColumns } from './entity-columns';
+import { InvalidMemoryValueError, MemoryKeyNotFoundError } from './memory.errors';
+import { JsonValue, memoryValueProblem } from './memory-value';
+
+/** Per-user key/value memory; values are any JSON and come back exactly as stored. */
+@Injectable()
+export class MemoryService {
+  constructor(
+    @InjectRepository(UserMemoryEntity) private readonly memories: Repository<UserMemoryEntity>,
+  ) {}
+
+  private readonly returning = entityColumns(this.memories.metadata);
+
+  /** Every key of the user in key order; an empty object for a user with none. */
+  async getMemory(userId: string): Promise<Record<string, unknown>> {
+    const rows = await this.memories.find({ where: { userId }, order: { key: 'ASC' } });
+    // fromEntries defines own properties, so no key can reach the object's prototype.
+    return Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  }
+
+  async getKey(userId: string, key: string): Promise<UserMemoryEntity> {
+    const memory = await this.memories.findOneBy({ userId, key });
+    if (!memory) throw new MemoryKeyNotFoundError(userId, key);
+    return memory;
+  }
+
+  /** Creates or replaces the key in one statement; the memory id stays the same on updates. */
+  async setKey(userId: string, key: string, value: JsonValue): Promise<UserMemoryEntity> {
+    const problem = memoryValueProblem(value);
+    if (problem) throw new InvalidMemoryValueError(problem);
+    const rows = await this.memories.query<UserMemoryEntity[]>(
+      `INSERT INTO user_memory (user_id, key, value)
+       VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+       RETURNING ${this.returning}`,
+      [userId, key, JSON.stringify(value)],
+    );
+    // An upsert always returns its row.
+    return this.memories.create(rows[0]!);
+  }
+
+  async deleteKey(userId: string, key: string): Promise<void> {
+    const { affected } = await this.memories.delete({ userId, key });
+    if (!affected) throw new MemoryKeyNotFoundError(userId, key);
+  }
+
+  /** Removes every key of the user; returns how many there were. */
+  async clear(userId: string): Promise<number> {
+    const { affected } = await this.memories.delete({ userId });
+    return affected ?? 0;
+  }
+}
