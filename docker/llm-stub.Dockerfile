@@ -4,7 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN node libs/tooling/swc-build.mjs --swcrc apps/llm-stub/.swcrc --out dist/llm-stub apps/llm-stub/src
+RUN node libs/tooling/swc-build.mjs --swcrc apps/llm-stub/.swcrc --out dist/llm-stub apps/llm-stub/src libs/llm-stub/src
 
 FROM node:20-bookworm-slim
 ENV STUB_HOST=0.0.0.0 STUB_PORT=8080
