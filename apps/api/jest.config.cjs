@@ -8,6 +8,7 @@ const shared = {
   ...transform,
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/apps/api/test/setup/quiet-logs.ts'],
 };
 // The embedded database is a single session: files must then run one at a time.
 const databaseIsShared =
