@@ -4,6 +4,7 @@ import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
 import { HealthModule } from './modules/health/health.module';
+import { InterventionsModule } from './modules/interventions/interventions.module';
 import { MemoryModule } from './modules/memory/memory.module';
 
 export interface AppModuleOptions {
@@ -21,6 +22,7 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         HealthModule,
         MemoryModule,
+        InterventionsModule,
       ],
     };
   }

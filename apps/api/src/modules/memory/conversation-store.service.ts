@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   ConversationMessageEntity,
   MessageRole,
@@ -8,7 +8,7 @@ import {
 } from './entities/conversation-message.entity';
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { UserStateEntity } from './entities/user-state.entity';
-import { entityColumns } from './entity-columns';
+import { entityColumns } from '../../core/database/entity-columns';
 import { InvalidCursorError } from './memory.errors';
 import { clampLimit, decodeMessageCursor, encodeMessageCursor } from './pagination';
 import { UserStateService } from './user-state.service';
@@ -62,29 +62,29 @@ export class ConversationStore {
    * Stores the message and, in the same transaction, counts it in the user's state
    * (creating the user on their first message): callers do not call recordMessage too.
    */
-  append(message: NewMessage): Promise<ConversationMessageEntity> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<ConversationMessageEntity[]>(
-        `INSERT INTO conversation_history
+  async append(message: NewMessage, manager?: EntityManager): Promise<ConversationMessageEntity> {
+    // Inside the caller's transaction when one is given, else in a new one.
+    if (!manager) return this.dataSource.transaction((own) => this.append(message, own));
+    const rows = await manager.query<ConversationMessageEntity[]>(
+      `INSERT INTO conversation_history
            (user_id, role, content, source, template_name, template_version, operator,
             visible_to_user, metadata)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
          RETURNING ${this.returning}`,
-        [
-          message.userId,
-          message.role,
-          message.content,
-          message.source,
-          message.templateName ?? null,
-          message.templateVersion ?? null,
-          message.operator ?? null,
-          message.visibleToUser ?? true,
-          JSON.stringify(message.metadata ?? {}),
-        ],
-      );
-      await this.userState.recordMessage(message.userId, undefined, manager);
-      return this.messages.create(rows[0]!);
-    });
+      [
+        message.userId,
+        message.role,
+        message.content,
+        message.source,
+        message.templateName ?? null,
+        message.templateVersion ?? null,
+        message.operator ?? null,
+        message.visibleToUser ?? true,
+        JSON.stringify(message.metadata ?? {}),
+      ],
+    );
+    await this.userState.recordMessage(message.userId, undefined, manager);
+    return this.messages.create(rows[0]!);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { UserMemoryEntity } from './entities/user-memory.entity';
-import { entityColumns } from './entity-columns';
+import { entityColumns } from '../../core/database/entity-columns';
 import { InvalidMemoryValueError, MemoryKeyNotFoundError } from './memory.errors';
 import { JsonValue, memoryValueProblem } from './memory-value';
 

@@ -1,7 +1,5 @@
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
-  ApiBody,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,15 +8,11 @@ import {
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { UserIdParamsDto } from './dto/user-params.dto';
-import {
-  resolveStateChange,
-  toUserStateDto,
-  UserStateChangeDto,
-  UserStateDto,
-} from './dto/user-state.dto';
+import { toUserStateDto, UserStateDto } from './dto/user-state.dto';
 import { UserStateService } from './user-state.service';
 
 @ApiTags('memory')
+// PUT /admin/state/{user_id} is served by the interventions module (halting is an intervention).
 @Controller('admin/state')
 export class UserStateController {
   constructor(private readonly userState: UserStateService) {}
@@ -30,28 +24,5 @@ export class UserStateController {
   @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
   async getUserState(@Param() { user_id }: UserIdParamsDto): Promise<UserStateDto> {
     return toUserStateDto(await this.userState.require(user_id));
-  }
-
-  @Put(':user_id')
-  @ApiOperation({
-    summary: "Set a user's mode",
-    description:
-      'mode, reason and operator come from the query string or a JSON body. Only `halted` ' +
-      'stops the AI. Creates the user if never seen; reason and operator not given are cleared.',
-  })
-  @ApiBody({ type: UserStateChangeDto, required: false })
-  @ApiOkResponse({ type: UserStateDto })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
-  @ApiUnprocessableEntityResponse({
-    type: ErrorResponseDto,
-    description: 'validation_failed: bad user_id, mode missing or invalid, unknown fields',
-  })
-  async setUserState(
-    @Param() { user_id }: UserIdParamsDto,
-    @Query() query: UserStateChangeDto,
-    @Body() body?: UserStateChangeDto,
-  ): Promise<UserStateDto> {
-    const { mode, reason, operator } = resolveStateChange(query, body);
-    return toUserStateDto(await this.userState.setMode(user_id, mode, { reason, operator }));
   }
 }

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { clampLimit, decodeUserCursor, encodeUserCursor } from './pagination';
 import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
-import { entityColumns } from './entity-columns';
+import { entityColumns } from '../../core/database/entity-columns';
 import { InvalidCursorError, StateNotFoundError } from './memory.errors';
 
 export interface ModeChange {
@@ -49,8 +49,13 @@ export class UserStateService {
   }
 
   /** Sets the mode and who set it why (both cleared when not given); creates the user if new. */
-  async setMode(userId: string, mode: string, change: ModeChange = {}): Promise<UserStateEntity> {
-    const rows = await this.states.query<UserStateEntity[]>(
+  async setMode(
+    userId: string,
+    mode: string,
+    change: ModeChange = {},
+    manager: EntityManager = this.states.manager,
+  ): Promise<UserStateEntity> {
+    const rows = await manager.query<UserStateEntity[]>(
       `INSERT INTO user_state AS state (user_id, mode, reason, operator)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (user_id) DO UPDATE

@@ -1,0 +1,195 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { entityColumns } from '../../core/database/entity-columns';
+import { ConversationStore } from '../memory/conversation-store.service';
+import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
+import { ACTIVE_MODE, HALTED_MODE, UserStateEntity } from '../memory/entities/user-state.entity';
+import { clampLimit, decodeMessageCursor, encodeMessageCursor } from '../memory/pagination';
+import { InvalidCursorError } from '../memory/memory.errors';
+import { UserStateService } from '../memory/user-state.service';
+import { InjectRole, InterventionEntity, InterventionKind } from './entities/intervention.entity';
+import { NotHaltedError } from './interventions.errors';
+
+export interface HaltResult {
+  state: UserStateEntity;
+  intervention: InterventionEntity;
+}
+
+export interface InjectResult {
+  message: ConversationMessageEntity;
+  intervention: InterventionEntity;
+}
+
+interface NewIntervention {
+  userId: string;
+  kind: InterventionKind;
+  operator: string;
+  reason?: string | null;
+  content?: string;
+  role?: InjectRole;
+  messageId?: number;
+}
+
+export interface InterventionQuery {
+  limit: number;
+  cursor?: string;
+  userId?: string;
+  kind?: InterventionKind;
+}
+
+/** Operators stepping into a conversation: halt the AI, resume it, or inject a message. */
+@Injectable()
+export class InterventionsService {
+  constructor(
+    @InjectRepository(InterventionEntity)
+    private readonly interventions: Repository<InterventionEntity>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly userState: UserStateService,
+    private readonly conversations: ConversationStore,
+  ) {}
+
+  /** Stops the AI for the user (creating them if never seen); logged, atomically. */
+  halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const state = await this.userState.setMode(
+        userId,
+        HALTED_MODE,
+        { reason, operator },
+        manager,
+      );
+      const intervention = await this.log(manager, { userId, kind: 'halt', operator, reason });
+      return { state, intervention };
+    });
+  }
+
+  /** Lets the AI answer again; 400 not_halted when it was not halted. */
+  /** `change` is what the state keeps (PUT /admin/state may name another mode, or no one). */
+  resume(
+    userId: string,
+    operator: string,
+    change: { mode: string; reason?: string | null; operator?: string | null } = {
+      mode: ACTIVE_MODE,
+      operator,
+    },
+  ): Promise<HaltResult> {
+    return this.dataSource.transaction(async (manager) => {
+      // The row lock makes a concurrent second resume see the first one's result.
+      const current = await manager.findOne(UserStateEntity, {
+        where: { userId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
+      const state = await this.userState.setMode(userId, change.mode, change, manager);
+      const intervention = await this.log(manager, { userId, kind: 'resume', operator });
+      return { state, intervention };
+    });
+  }
+
+  /**
+   * Sets any mode label. `halted` is a halt; leaving `halted` is a resume; both are logged
+   * like the dedicated routes. Other labels only change what templates see as user_mode.
+   */
+  async changeMode(
+    userId: string,
+    mode: string,
+    change: { reason?: string; operator?: string },
+  ): Promise<UserStateEntity> {
+    const operator = change.operator ?? 'operator';
+    if (mode === HALTED_MODE)
+      return (await this.halt(userId, operator, change.reason ?? null)).state;
+    if (await this.userState.isHalted(userId)) {
+      const kept = { mode, reason: change.reason ?? null, operator: change.operator ?? null };
+      const { state } = await this.resume(userId, operator, kept).catch((error: unknown) => {
+        if (error instanceof NotHaltedError) return { state: undefined };
+        throw error;
+      });
+      if (state) return state;
+    }
+    return this.userState.setMode(userId, mode, change);
+  }
+
+  /**
+   * A `system` note is stored as "[Operator: NAME] content", hidden from the end user, and the
+   * AI sees it in its next turn. An `assistant` message is the operator speaking as the AI.
+   */
+  inject(
+    userId: string,
+    operator: string,
+    content: string,
+    role: InjectRole,
+  ): Promise<InjectResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const message = await this.conversations.append(
+        {
+          userId,
+          role,
+          content: role === 'system' ? `[Operator: ${operator}] ${content}` : content,
+          source: 'operator',
+          operator,
+          visibleToUser: role === 'assistant',
+        },
+        manager,
+      );
+      const intervention = await this.log(manager, {
+        userId,
+        kind: 'inject',
+        operator,
+        content,
+        role,
+        messageId: message.id,
+      });
+      return { message, intervention };
+    });
+  }
+
+  /** Halted users (longest halted first) and the intervention log, newest first. */
+  async overview(query: InterventionQuery): Promise<{
+    halted: UserStateEntity[];
+    recent: InterventionEntity[];
+    nextCursor: string | null;
+  }> {
+    const halted = await this.dataSource.getRepository(UserStateEntity).find({
+      where: { mode: HALTED_MODE },
+      order: { updatedAt: 'ASC' },
+    });
+    const beforeId = query.cursor === undefined ? undefined : decodeMessageCursor(query.cursor);
+    if (query.cursor !== undefined && beforeId === undefined)
+      throw new InvalidCursorError('cursor');
+    const size = clampLimit(query.limit);
+    const builder = this.interventions.createQueryBuilder('intervention');
+    if (query.userId) builder.andWhere('intervention.userId = :userId', { userId: query.userId });
+    if (query.kind) builder.andWhere('intervention.kind = :kind', { kind: query.kind });
+    if (beforeId !== undefined) builder.andWhere('intervention.id < :beforeId', { beforeId });
+    const rows = await builder
+      .orderBy('intervention.id', 'DESC')
+      .limit(size + 1)
+      .getMany();
+    const recent = rows.slice(0, size);
+    const last = recent.at(-1);
+    return {
+      halted,
+      recent,
+      nextCursor: rows.length > size && last ? encodeMessageCursor(last.id) : null,
+    };
+  }
+
+  private async log(manager: EntityManager, entry: NewIntervention): Promise<InterventionEntity> {
+    // Raw INSERT: TypeORM's save would hand the bigint id back as a string.
+    const rows = await manager.query<InterventionEntity[]>(
+      `INSERT INTO interventions (user_id, kind, operator, reason, content, role, message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       RETURNING ${entityColumns(this.interventions.metadata)}`,
+      [
+        entry.userId,
+        entry.kind,
+        entry.operator,
+        entry.reason ?? null,
+        entry.content ?? null,
+        entry.role ?? null,
+        entry.messageId ?? null,
+      ],
+    );
+    return manager.create(InterventionEntity, rows[0]);
+  }
+}
