@@ -3,9 +3,11 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
+import { ContextModule } from './modules/context/context.module';
 import { HealthModule } from './modules/health/health.module';
 import { InterventionsModule } from './modules/interventions/interventions.module';
 import { MemoryModule } from './modules/memory/memory.module';
+import { PromptsModule } from './modules/prompts/prompts.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -23,6 +25,8 @@ export class AppModule {
         HealthModule,
         MemoryModule,
         InterventionsModule,
+        ContextModule,
+        PromptsModule,
       ],
     };
   }

@@ -142,7 +142,7 @@ describe('interventions and the monitor over HTTP', () => {
       const kinds = await api.sql(`SELECT kind FROM interventions WHERE user_id = $1 ORDER BY id`, [
         userId,
       ]);
-      expect(kinds.map((row) => row.kind)).toEqual(['halt', 'resume']);
+      expect(kinds.map((row: { kind: string }) => row.kind)).toEqual(['halt', 'resume']);
       expect((await api.http('GET', `/admin/state/${userId}`)).body.mode).toBe('learning');
     });
   });

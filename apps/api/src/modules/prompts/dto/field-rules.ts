@@ -1,0 +1,61 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { ValidateBy } from 'class-validator';
+
+/** Ids and versions are PostgreSQL integers. */
+export const MAX_INTEGER = 2_147_483_647;
+
+export interface TextRule {
+  maxLength: number;
+  pattern?: RegExp;
+  patternMessage?: string;
+  /** Surrounding spaces are dropped before checking (names, actors). */
+  trim?: boolean;
+}
+
+function textProblem(value: unknown, rule: TextRule): string | undefined {
+  if (value === undefined || value === null) return 'is required';
+  if (typeof value !== 'string') return 'must be a string';
+  if (value.trim() === '') return 'must not be empty';
+  if (value.length > rule.maxLength) return `must be at most ${rule.maxLength} characters`;
+  if (rule.pattern && !rule.pattern.test(value)) return rule.patternMessage ?? 'is not valid';
+  return undefined;
+}
+
+/** A text field with one clear message per problem (required, type, empty, length, pattern). */
+export function IsText(rule: TextRule): PropertyDecorator {
+  const validate = ValidateBy({
+    name: 'isText',
+    validator: {
+      validate: (value: unknown) => textProblem(value, rule) === undefined,
+      defaultMessage: (args) => `${args?.property} ${textProblem(args?.value, rule)}`,
+    },
+  });
+  if (!rule.trim) return validate;
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim() : value,
+    ),
+    validate,
+  );
+}
+
+/**
+ * A whole number in a range. Path and query values arrive as text, so plain decimal digits
+ * are read as a number; anything else ("1.5", "1e3", "abc") is rejected.
+ */
+export function IsWholeNumber(min: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value,
+    ),
+    ValidateBy({
+      name: 'isWholeNumber',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+        defaultMessage: (args) => `${args?.property} must be a whole number from ${min} to ${max}`,
+      },
+    }),
+  );
+}

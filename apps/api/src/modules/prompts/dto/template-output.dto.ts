@@ -1,0 +1,226 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PromptVersionEntity } from '../entities/prompt-version.entity';
+import type { SystemPromptEntity } from '../entities/system-prompt.entity';
+
+const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: true,
+  example: { temperature: 0.8, max_tokens: 512, history_limit: 10 },
+} as const;
+
+export class TemplateSummaryDto {
+  @ApiProperty({ example: 1 })
+  id!: number;
+
+  @ApiProperty({ example: 'nova' })
+  name!: string;
+
+  @ApiProperty({ example: 3, description: 'Current version' })
+  version!: number;
+
+  @ApiProperty({ example: true })
+  is_active!: boolean;
+
+  @ApiProperty({ example: true, description: 'At most one template is the default' })
+  is_default!: boolean;
+
+  @ApiProperty({ example: '2025-06-01T12:00:00.000Z', format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ example: 'alice' })
+  created_by!: string;
+
+  @ApiProperty({ example: '2025-06-02T09:30:00.000Z', format: 'date-time' })
+  updated_at!: string;
+
+  @ApiProperty({ example: 'bob' })
+  updated_by!: string;
+
+  static from(template: SystemPromptEntity): TemplateSummaryDto {
+    return {
+      id: template.id,
+      name: template.name,
+      version: template.currentVersion,
+      is_active: template.isActive,
+      is_default: template.isDefault,
+      created_at: template.createdAt.toISOString(),
+      created_by: template.createdBy,
+      updated_at: template.updatedAt.toISOString(),
+      updated_by: template.updatedBy,
+    };
+  }
+}
+
+export class TemplateDto extends TemplateSummaryDto {
+  @ApiProperty({ example: 'You are Nova, a warm companion. {{ user_context }}' })
+  content!: string;
+
+  @ApiProperty(CONFIG_SCHEMA)
+  config!: Record<string, unknown>;
+
+  static fromVersion(template: SystemPromptEntity, version: PromptVersionEntity): TemplateDto {
+    return {
+      ...TemplateSummaryDto.from(template),
+      content: version.content,
+      config: version.config,
+    };
+  }
+}
+
+export class TemplateStatusDto extends TemplateSummaryDto {
+  @ApiProperty({ example: 'Template "nova" deactivated' })
+  message!: string;
+
+  static withMessage(template: SystemPromptEntity, message: string): TemplateStatusDto {
+    return { ...TemplateSummaryDto.from(template), message };
+  }
+}
+
+export class TemplateListDto {
+  @ApiProperty({ example: 2, description: 'Total matching templates (all pages)' })
+  count!: number;
+
+  @ApiProperty({ type: [TemplateSummaryDto] })
+  templates!: TemplateSummaryDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  next_cursor!: string | null;
+}
+
+export class UpdateTemplateResultDto {
+  @ApiProperty({ example: 1 })
+  template_id!: number;
+
+  @ApiProperty({ example: 4 })
+  new_version!: number;
+}
+
+export class RollbackResultDto {
+  @ApiProperty({ example: 1 })
+  template_id!: number;
+
+  @ApiProperty({ example: 2, description: 'The version whose content and config were restored' })
+  rolled_back_to!: number;
+
+  @ApiProperty({ example: 5 })
+  new_version!: number;
+}
+
+export class TemplateVersionDto {
+  @ApiProperty({ example: 2 })
+  version!: number;
+
+  @ApiProperty({ example: 'You are Nova, a warm companion.' })
+  content!: string;
+
+  @ApiProperty(CONFIG_SCHEMA)
+  config!: Record<string, unknown>;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Warmer greeting' })
+  change_description!: string | null;
+
+  @ApiProperty({ example: '2025-06-02T09:30:00.000Z', format: 'date-time' })
+  created_at!: string;
+
+  @ApiProperty({ example: 'bob' })
+  created_by!: string;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description: 'Set when this version restored an earlier one',
+  })
+  rolled_back_from!: number | null;
+
+  static from(version: PromptVersionEntity): TemplateVersionDto {
+    return {
+      version: version.version,
+      content: version.content,
+      config: version.config,
+      change_description: version.changeDescription,
+      created_at: version.createdAt.toISOString(),
+      created_by: version.createdBy,
+      rolled_back_from: version.rolledBackFrom,
+    };
+  }
+}
+
+export class TemplateHistoryDto {
+  @ApiProperty({ example: 1 })
+  template_id!: number;
+
+  @ApiProperty({ example: 'nova' })
+  name!: string;
+
+  @ApiProperty({ type: [TemplateVersionDto], description: 'Newest first' })
+  versions!: TemplateVersionDto[];
+}
+
+export class LineChangeDto {
+  @ApiProperty({ enum: ['added', 'removed', 'unchanged'], example: 'added' })
+  type!: 'added' | 'removed' | 'unchanged';
+
+  @ApiProperty({ example: 'Speak warmly.\n' })
+  value!: string;
+}
+
+export class TemplateDiffDto {
+  @ApiProperty({ example: 1 })
+  template_id!: number;
+
+  @ApiProperty({ example: 'nova' })
+  name!: string;
+
+  @ApiProperty({ example: 1 })
+  from!: number;
+
+  @ApiProperty({ example: 2 })
+  to!: number;
+
+  @ApiProperty({
+    example:
+      '===================================================================\n--- nova@v1\n+++ nova@v2\n@@ -1,1 +1,1 @@\n-Speak kindly.\n+Speak warmly.\n',
+    description: 'Unified diff of the content',
+  })
+  diff!: string;
+
+  @ApiProperty({ type: [LineChangeDto] })
+  changes!: LineChangeDto[];
+
+  @ApiProperty({ example: true })
+  config_changed!: boolean;
+
+  @ApiProperty({ ...CONFIG_SCHEMA, example: { temperature: 0.7 } })
+  from_config!: Record<string, unknown>;
+
+  @ApiProperty({ ...CONFIG_SCHEMA, example: { temperature: 0.9 } })
+  to_config!: Record<string, unknown>;
+}
+
+export class TemplatePreviewDto {
+  @ApiProperty({ example: 'You are Nova, a warm companion.\nname: Alex' })
+  rendered!: string;
+
+  @ApiProperty({ example: 'nova' })
+  template_name!: string;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 3,
+    description: 'The version rendered; null when unsaved content was given',
+  })
+  version!: number | null;
+
+  @ApiProperty({ example: ['user_context', 'name'], description: 'Variables the template read' })
+  variables_used!: string[];
+
+  @ApiProperty({ example: 1.7 })
+  render_time_ms!: number;
+}

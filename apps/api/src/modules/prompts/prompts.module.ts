@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ContextModule } from '../context/context.module';
+import { PromptVersionEntity } from './entities/prompt-version.entity';
+import { SystemPromptEntity } from './entities/system-prompt.entity';
+import { PromptsController } from './prompts.controller';
+import { PromptsService } from './prompts.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SystemPromptEntity, PromptVersionEntity]), ContextModule],
+  controllers: [PromptsController],
+  providers: [PromptsService],
+  exports: [PromptsService],
+})
+export class PromptsModule {}
