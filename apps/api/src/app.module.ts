@@ -3,6 +3,7 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
+import { ChatModule } from './modules/chat/chat.module';
 import { ContextModule } from './modules/context/context.module';
 import { HealthModule } from './modules/health/health.module';
 import { InterventionsModule } from './modules/interventions/interventions.module';
@@ -27,6 +28,7 @@ export class AppModule {
         InterventionsModule,
         ContextModule,
         PromptsModule,
+        ChatModule,
       ],
     };
   }

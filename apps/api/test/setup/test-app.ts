@@ -29,9 +29,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The whole API on a free loopback port, on its own fresh database. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export interface TestAppOptions {
+  /** Another app's database: the two behave like two instances of one deployment. */
+  database?: TestDatabase;
+}
+
+/** The whole API on a free loopback port, on its own fresh database (or a shared one). */
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -53,7 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     sql: (query, parameters) => dataSource.query(query, parameters),
     close: async () => {
       await app.close();
-      await database.drop();
+      if (ownsDatabase) await database.drop();
     },
   };
 }

@@ -10,6 +10,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+let embeddedInUse = false;
+
 export function databaseUrlFor(adminUrl: string, database: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
@@ -32,6 +34,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const mode = requireEnv('PD_TEST_DB_MODE');
   const adminUrl = requireEnv('PD_TEST_DB_ADMIN_URL');
   if (mode === 'embedded') {
+    if (embeddedInUse) {
+      throw new Error(
+        'The embedded test database is a single database: open one per test file, and pass ' +
+          '{ database } to startTestApp to run a second app on it.',
+      );
+    }
     const target: DatabaseTarget = {
       url: adminUrl,
       kind: 'embedded',
@@ -39,7 +47,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       connectTimeoutMs: 10000,
     };
     await resetEmbedded(target);
-    return { target, drop: async () => undefined };
+    embeddedInUse = true;
+    return {
+      target,
+      drop: async () => {
+        embeddedInUse = false;
+      },
+    };
   }
   const name = `pd_test_${randomBytes(6).toString('hex')}`;
   await withClient(adminUrl, (client) =>

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module';
+import { LlmModule } from '../llm/llm.module';
+import { MemoryModule } from '../memory/memory.module';
+import { PromptsModule } from '../prompts/prompts.module';
+import { TelemetryModule } from '../telemetry/telemetry.module';
+import { ChatController } from './chat.controller';
+import { ChatService } from './chat.service';
+
+/** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
+@Module({
+  imports: [MemoryModule, PromptsModule, ContextModule, LlmModule, TelemetryModule],
+  controllers: [ChatController],
+  providers: [ChatService],
+})
+export class ChatModule {}
