@@ -3,11 +3,17 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './core/app-factory';
 import { ConfigError, loadConfigFromProcess } from './core/config/app-config';
 import { resolveDatabase } from './core/database/resolve-database';
+import { startDevLlmIfNeeded } from './core/dev-llm-stub';
+import { createRootLogger, NestPinoLogger } from './core/logging/logger';
 
 async function main(): Promise<void> {
-  const config = loadConfigFromProcess();
+  const processConfig = loadConfigFromProcess();
+  const rootLogger = createRootLogger(processConfig.logLevel);
+  // One log format from the first line on, before Nest sets up its own logger.
+  Logger.overrideLogger(new NestPinoLogger(rootLogger));
+  const { config, stub } = await startDevLlmIfNeeded(processConfig);
   const database = await resolveDatabase(config);
-  const app = await createApp({ config, database: database.target });
+  const app = await createApp({ config, database: database.target, logger: rootLogger });
   const logger = new Logger('Bootstrap');
 
   let stopping = false;
@@ -17,6 +23,7 @@ async function main(): Promise<void> {
     logger.log(`${signal} received, shutting down`);
     await app.close();
     await database.embedded?.stop();
+    await stub?.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
