@@ -643,8 +643,7 @@ describe('templates over HTTP', () => {
       });
       const before = await storedTemplateRows(api);
       const result = await api.http('POST', `/admin/templates/${created.id}/preview`, {
-        variables: { name: 'Sam' },
-        user_id: 'user-42',
+        variables: { name: 'Sam', user_id: 'user-42' },
         message: 'Hello',
       });
       expect(result.status).toBe(200);
@@ -654,7 +653,15 @@ describe('templates over HTTP', () => {
         version: 1,
         variables_used: ['name', 'user_id', 'message', 'user_context'],
         render_time_ms: expect.any(Number),
+        messages: [
+          { role: 'system', content: result.body.rendered },
+          ...result.body.messages.slice(1, -1),
+          { role: 'user', content: 'Hello' },
+        ],
+        llm: null,
       });
+      // The sample history goes along as messages: this template does not show it.
+      expect(result.body.messages.length).toBeGreaterThan(2);
       expect(await storedTemplateRows(api)).toEqual(before);
     });
 

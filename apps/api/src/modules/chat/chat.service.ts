@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config';
 import { PromptContextService } from '../context/prompt-context.service';
-import { templateUsesHistory } from '../context/template-ast';
+import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderError } from '../context/template-error';
 import { TemplateRenderer } from '../context/template-renderer';
 import { LlmClient } from '../llm/llm.client';
 import { LlmAbortedError, LlmError } from '../llm/llm.errors';
-import { ChatMessage, LlmParams, LlmRequest } from '../llm/llm.types';
+import { LlmRequest } from '../llm/llm.types';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
 import { HALTED_MODE } from '../memory/entities/user-state.entity';
@@ -84,16 +84,12 @@ interface LlmOutcome {
   completionTokens: number;
 }
 
-const HISTORY_USE_CACHE_SIZE = 200;
-
 /**
  * One chat turn (spec section 4): store the user's message, stop if the user is halted, pick the
  * template, load memory and history, render, call the LLM, store the reply, record telemetry.
  */
 @Injectable()
 export class ChatService {
-  private readonly usesHistory = new Map<string, boolean>();
-
   constructor(
     private readonly config: AppConfig,
     private readonly conversations: ConversationStore,
@@ -184,10 +180,7 @@ export class ChatService {
       }
       throw error;
     }
-    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt }];
-    // A template that lays out the history itself does not get it twice.
-    if (!this.templateUsesHistory(template.content)) messages.push(...history.map(asChatMessage));
-    messages.push({ role: 'user', content: input.message });
+    const messages = buildLlmMessages(template.content, systemPrompt, history, input.message);
 
     return {
       input,
@@ -195,7 +188,7 @@ export class ChatService {
       startedAt,
       template,
       guardrailConfig: input.guardrailConfig ?? config.guardrail_config ?? null,
-      llmRequest: { messages, params: llmParams(config), requestId: options.requestId },
+      llmRequest: { messages, params: llmParamsOf(config), requestId: options.requestId },
       userMessageId: userMessage.id,
     };
   }
@@ -297,29 +290,4 @@ export class ChatService {
       error: failure?.error ?? null,
     });
   }
-
-  private templateUsesHistory(content: string): boolean {
-    let uses = this.usesHistory.get(content);
-    if (uses === undefined) {
-      uses = templateUsesHistory(content);
-      if (this.usesHistory.size >= HISTORY_USE_CACHE_SIZE) this.usesHistory.clear();
-      this.usesHistory.set(content, uses);
-    }
-    return uses;
-  }
-}
-
-function asChatMessage(message: ConversationMessageEntity): ChatMessage {
-  return { role: message.role, content: message.content };
-}
-
-/** The generation parameters a version's config may set. */
-function llmParams(config: TemplateConfig): LlmParams {
-  const params: LlmParams = {};
-  if (typeof config.temperature === 'number') params.temperature = config.temperature;
-  if (typeof config.max_tokens === 'number') params.max_tokens = config.max_tokens;
-  if (typeof config.top_p === 'number') params.top_p = config.top_p;
-  if (typeof config.stop === 'string' || Array.isArray(config.stop)) params.stop = config.stop;
-  if (typeof config.model === 'string') params.model = config.model;
-  return params;
 }

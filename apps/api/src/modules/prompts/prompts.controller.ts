@@ -252,13 +252,16 @@ export class PromptsController {
   @ApiOperation({
     operationId: 'previewTemplate',
     summary:
-      'Render a version, or unsaved content, with given variables over a sample context; stores nothing',
+      'Render a version, or unsaved content, with a sample or real user context; optionally call the LLM; stores nothing',
   })
   @ApiOkResponse({ type: TemplatePreviewDto })
   @ApiErrorResponses({
     400: MALFORMED_JSON,
     404: `${TEMPLATE_NOT_FOUND}; or version_not_found`,
     422: `${VALIDATION_FAILED}; or ${TEMPLATE_INVALID}`,
+    502: 'llm_unavailable or llm_rejected (with call_llm)',
+    503: 'llm_unavailable: circuit open (with call_llm)',
+    504: 'llm_timeout (with call_llm)',
   })
   async previewTemplate(
     @Param() { template_id }: TemplateIdParams,
@@ -270,6 +273,7 @@ export class PromptsController {
       userId: body.user_id,
       version: body.version,
       content: body.content,
+      callLlm: body.call_llm,
     });
     return {
       rendered: preview.rendered,
@@ -277,6 +281,16 @@ export class PromptsController {
       version: preview.version,
       variables_used: preview.variablesUsed,
       render_time_ms: preview.renderTimeMs,
+      messages: preview.messages,
+      llm: preview.llm && {
+        response: preview.llm.response,
+        model: preview.llm.model,
+        finish_reason: preview.llm.finishReason,
+        prompt_tokens: preview.llm.promptTokens,
+        completion_tokens: preview.llm.completionTokens,
+        latency_ms: preview.llm.latencyMs,
+        attempts: preview.llm.attempts,
+      },
     };
   }
 }

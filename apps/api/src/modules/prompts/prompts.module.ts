@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ContextModule } from '../context/context.module';
+import { LlmModule } from '../llm/llm.module';
 import { PromptVersionEntity } from './entities/prompt-version.entity';
 import { SystemPromptEntity } from './entities/system-prompt.entity';
 import { PromptsController } from './prompts.controller';
 import { PromptsService } from './prompts.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SystemPromptEntity, PromptVersionEntity]), ContextModule],
+  imports: [
+    TypeOrmModule.forFeature([SystemPromptEntity, PromptVersionEntity]),
+    ContextModule,
+    LlmModule,
+  ],
   controllers: [PromptsController],
   providers: [PromptsService],
   exports: [PromptsService],

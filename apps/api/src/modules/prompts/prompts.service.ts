@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { PromptContextService } from '../context/prompt-context.service';
+import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderer } from '../context/template-renderer';
+import { LlmClient } from '../llm/llm.client';
+import { ChatMessage } from '../llm/llm.types';
 import { referencedVariables } from '../context/template-ast';
 import { TemplateRenderError } from '../context/template-error';
 import { sampleTemplateVariables } from '../context/template-variables';
@@ -57,6 +61,18 @@ export interface PreviewTemplateInput {
   userId?: string;
   version?: number;
   content?: string;
+  /** Also send the rendered prompt to the LLM and return its reply. */
+  callLlm?: boolean;
+}
+
+export interface PreviewLlmReply {
+  response: string;
+  model: string;
+  finishReason: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  attempts: number;
 }
 
 export interface TemplatePreview {
@@ -65,6 +81,9 @@ export interface TemplatePreview {
   version: number | null;
   variablesUsed: string[];
   renderTimeMs: number;
+  /** What an LLM call would send; with `callLlm`, what was sent. */
+  messages: ChatMessage[];
+  llm: PreviewLlmReply | null;
 }
 
 export interface TemplateVersionDiff extends TemplateDiff {
@@ -98,6 +117,8 @@ export class PromptsService {
     @InjectRepository(PromptVersionEntity)
     private readonly versions: Repository<PromptVersionEntity>,
     private readonly renderer: TemplateRenderer,
+    private readonly userContext: PromptContextService,
+    private readonly llm: LlmClient,
   ) {}
 
   async listTemplates({
@@ -290,12 +311,20 @@ export class PromptsService {
     if (input.content !== undefined) await this.assertValidContent(input.content);
 
     const historyLimit = stored.config.history_limit;
-    const variables: Record<string, unknown> = Object.assign(
-      sampleTemplateVariables(new Date(), historyLimit),
-      input.userId === undefined ? {} : { user_id: input.userId },
-      input.message === undefined ? {} : { message: input.message },
-      input.variables,
-    );
+    const sample = sampleTemplateVariables(new Date(), historyLimit);
+    const message = input.message ?? (sample.message as string);
+    // A real user's memory, history and mode when user_id is given; else the sample context.
+    const base =
+      input.userId === undefined
+        ? Object.assign(sample, { message })
+        : (
+            await this.userContext.forUser({
+              userId: input.userId,
+              message,
+              historyLimit: typeof historyLimit === 'number' ? historyLimit : undefined,
+            })
+          ).variables;
+    const variables: Record<string, unknown> = Object.assign(base, input.variables);
     let result: { output: string; renderTimeMs: number };
     try {
       result = await this.renderer.renderWithTimeout(content, variables);
@@ -303,12 +332,29 @@ export class PromptsService {
       if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
       throw error;
     }
+    const history = Array.isArray(variables.history) ? (variables.history as ChatMessage[]) : [];
+    const messages = buildLlmMessages(content, result.output, history, message);
+    let llm: PreviewLlmReply | null = null;
+    if (input.callLlm) {
+      const completion = await this.llm.complete({ messages, params: llmParamsOf(stored.config) });
+      llm = {
+        response: completion.content,
+        model: completion.model,
+        finishReason: completion.finishReason,
+        promptTokens: completion.promptTokens,
+        completionTokens: completion.completionTokens,
+        latencyMs: completion.latencyMs,
+        attempts: completion.attempts,
+      };
+    }
     return {
       rendered: result.output,
       templateName: template.name,
       version: input.content === undefined ? stored.version : null,
       variablesUsed: referencedVariables(content).filter((name) => name in variables),
       renderTimeMs: Math.round(result.renderTimeMs * 100) / 100,
+      messages,
+      llm,
     };
   }
 

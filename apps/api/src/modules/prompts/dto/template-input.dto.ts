@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional } from 'class-validator';
 import { IsText } from './field-rules';
 import { OptionalVersion } from './template-params.dto';
 
@@ -85,7 +85,8 @@ export class PreviewTemplateDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'Variables merged over the sample context (they win)',
+    description:
+      "Variables merged over the context (they win): the sample context, or a real user's with user_id",
     example: { name: 'Sam', user_mode: 'learning' },
   })
   @IsOptional()
@@ -117,4 +118,12 @@ export class PreviewTemplateDto {
   @IsOptional()
   @isContent()
   content?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Also send the prompt to the LLM and return its reply (nothing is stored)',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'call_llm must be true or false' })
+  call_llm?: boolean;
 }

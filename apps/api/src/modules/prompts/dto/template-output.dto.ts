@@ -203,6 +203,37 @@ export class TemplateDiffDto {
   to_config!: Record<string, unknown>;
 }
 
+export class PreviewMessageDto {
+  @ApiProperty({ enum: ['system', 'user', 'assistant'] })
+  role!: 'system' | 'user' | 'assistant';
+
+  @ApiProperty({ example: 'You are Nova, a warm companion.' })
+  content!: string;
+}
+
+export class PreviewLlmReplyDto {
+  @ApiProperty({ example: 'Hello Alex! Yesterday we talked about Saturn.' })
+  response!: string;
+
+  @ApiProperty({ example: 'default' })
+  model!: string;
+
+  @ApiProperty({ example: 'stop' })
+  finish_reason!: string;
+
+  @ApiProperty({ example: 120 })
+  prompt_tokens!: number;
+
+  @ApiProperty({ example: 12 })
+  completion_tokens!: number;
+
+  @ApiProperty({ example: 380 })
+  latency_ms!: number;
+
+  @ApiProperty({ example: 1 })
+  attempts!: number;
+}
+
 export class TemplatePreviewDto {
   @ApiProperty({ example: 'You are Nova, a warm companion.\nname: Alex' })
   rendered!: string;
@@ -223,4 +254,18 @@ export class TemplatePreviewDto {
 
   @ApiProperty({ example: 1.7 })
   render_time_ms!: number;
+
+  @ApiProperty({
+    type: [PreviewMessageDto],
+    description:
+      'The messages an LLM call sends: the prompt, the history unless the template shows it, the message',
+  })
+  messages!: PreviewMessageDto[];
+
+  @ApiProperty({
+    type: PreviewLlmReplyDto,
+    nullable: true,
+    description: 'The reply, with call_llm',
+  })
+  llm!: PreviewLlmReplyDto | null;
 }
