@@ -1,10 +1,12 @@
 import { Foundation1764100000000 } from './1764100000000-foundation';
 import { ConversationOrder1764100002000 } from './1764100002000-conversation-order';
 import { ChatPipeline1764200000000 } from './1764200000000-chat-pipeline';
+import { Events1764500000000 } from './1764500000000-events';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const allMigrations = [
   Foundation1764100000000,
   ConversationOrder1764100002000,
   ChatPipeline1764200000000,
+  Events1764500000000,
 ];

@@ -5,6 +5,7 @@ import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
 import { ChatModule } from './modules/chat/chat.module';
 import { ContextModule } from './modules/context/context.module';
+import { EventsModule } from './modules/events/events.module';
 import { HealthModule } from './modules/health/health.module';
 import { InterventionsModule } from './modules/interventions/interventions.module';
 import { MemoryModule } from './modules/memory/memory.module';
@@ -23,6 +24,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(database),
+        EventsModule,
         HealthModule,
         MemoryModule,
         InterventionsModule,

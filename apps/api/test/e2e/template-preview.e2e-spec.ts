@@ -1,4 +1,5 @@
 import { RunningStubServer } from '@promptdev/llm-stub';
+import { TelemetryService } from '../../src/modules/telemetry/telemetry.service';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
 import { startLlmStub } from '../setup/llm-stub';
@@ -22,7 +23,12 @@ describe('template preview with a real user and the LLM', () => {
     await stub.close();
   });
 
-  const storedRows = async () => ({
+  const storedRows = async () => {
+    // Telemetry is written in the background: let earlier writes land first.
+    await api.app.get(TelemetryService).flush();
+    return storedRowsNow();
+  };
+  const storedRowsNow = async () => ({
     messages: await api.sql('SELECT * FROM conversation_history ORDER BY id'),
     requests: await api.sql('SELECT * FROM llm_requests ORDER BY id'),
     state: await api.sql('SELECT * FROM user_state ORDER BY user_id'),

@@ -4,6 +4,7 @@ import {
   TemplateInactiveError,
   TemplateNotFoundError,
 } from '../../src/modules/prompts/prompts.errors';
+import { EventsService } from '../../src/modules/events/events.service';
 import { PromptsService } from '../../src/modules/prompts/prompts.service';
 import { aTemplateName } from '../factories/templates';
 import { startTestApp, TestApp } from '../setup/test-app';
@@ -151,6 +152,8 @@ describe('PromptsService against PostgreSQL', () => {
 
     it('serves from the cache until a change on this instance or invalidateCache()', async () => {
       const { template } = await create(aTemplateName('cached'), 'Cached one');
+      // Its own template.changed event also drops the cache: let it arrive first.
+      await api.app.get(EventsService).settle();
       expect((await prompts.resolveForChat(template.name)).content).toBe('Cached one');
 
       // A change made behind the service's back (as another instance would) is not seen...

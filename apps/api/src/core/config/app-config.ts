@@ -39,6 +39,14 @@ export class AppConfig {
   readonly retentionDays!: number | undefined;
   readonly logLevel!: LogLevel;
   readonly templateRenderTimeoutMs!: number;
+  /** SSE comment sent to idle event streams so proxies keep them open. */
+  readonly eventsHeartbeatMs!: number;
+  /** Safety net behind LISTEN/NOTIFY (and the only path on the embedded database). */
+  readonly eventsPollMs!: number;
+  /** How long events stay available for Last-Event-ID resume. */
+  readonly eventsRetentionHours!: number;
+  /** How often this instance re-aggregates the recent stats rollups; 0 turns it off. */
+  readonly statsAggregationIntervalMs!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -121,6 +129,18 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('JWT_SECRET must be at least 32 characters');
   }
+  // Off under test, so rollups change only when a test asks.
+  const statsAggregationIntervalMs = integer(
+    'STATS_AGGREGATION_INTERVAL_MS',
+    nodeEnv === 'test' ? 0 : 300000,
+    0,
+    86400000,
+  )!;
+  if (statsAggregationIntervalMs > 0 && statsAggregationIntervalMs < 1000) {
+    problems.push(
+      `STATS_AGGREGATION_INTERVAL_MS must be 0 (off) or at least 1000 (got "${statsAggregationIntervalMs}")`,
+    );
+  }
   const chatAuth = oneOf<ChatAuthMode>('CHAT_AUTH', ['open', 'token'], 'open');
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
@@ -156,6 +176,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     templateRenderTimeoutMs: integer('TEMPLATE_RENDER_TIMEOUT_MS', 200, 10, 10000)!,
+    eventsHeartbeatMs: integer('EVENTS_HEARTBEAT_MS', 15000, 100, 600000)!,
+    eventsPollMs: integer('EVENTS_POLL_MS', 1000, 20, 60000)!,
+    eventsRetentionHours: integer('EVENTS_RETENTION_HOURS', 24, 1, 720)!,
+    statsAggregationIntervalMs,
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -38,7 +38,7 @@ import {
   DeleteHistoryDto,
   DeleteHistoryQueryDto,
 } from './dto/chat.dto';
-import { SseWriter } from './sse-writer';
+import { SseWriter } from '../../core/http/sse-writer';
 
 function toInput(body: ChatRequestDto): ChatInput {
   return {

@@ -4,11 +4,11 @@ import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderError } from '../context/template-error';
 import { TemplateRenderer } from '../context/template-renderer';
+import { EventsService } from '../events/events.service';
 import { LlmClient } from '../llm/llm.client';
 import { LlmAbortedError, LlmError } from '../llm/llm.errors';
 import { LlmRequest } from '../llm/llm.types';
 import { ConversationStore } from '../memory/conversation-store.service';
-import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
 import { HALTED_MODE } from '../memory/entities/user-state.entity';
 import { UserStateService } from '../memory/user-state.service';
 import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
@@ -99,6 +99,7 @@ export class ChatService {
     private readonly renderer: TemplateRenderer,
     private readonly llm: LlmClient,
     private readonly telemetry: TelemetryService,
+    private readonly events: EventsService,
   ) {}
 
   async send(input: ChatInput, options: TurnOptions): Promise<ChatReply> {
@@ -158,6 +159,7 @@ export class ChatService {
       source: 'user',
       metadata: { request_id: options.requestId },
     });
+    this.events.publishMessage(userMessage);
     const state = await this.userState.get(input.userId);
     if (state?.mode === HALTED_MODE)
       throw new ConversationHaltedError(state.reason, state.operator);
@@ -216,6 +218,7 @@ export class ChatService {
         ...(halted ? { withheld_by_halt: true } : {}),
       },
     });
+    this.events.publishMessage(reply);
     this.record(turn, stream, 'ok', outcome);
     if (halted) throw new ConversationHaltedError(stateNow.reason, stateNow.operator);
 
@@ -239,11 +242,8 @@ export class ChatService {
     };
   }
 
-  private async storeInterrupted(
-    turn: PreparedTurn,
-    partial: string,
-  ): Promise<ConversationMessageEntity> {
-    return this.conversations.append({
+  private async storeInterrupted(turn: PreparedTurn, partial: string): Promise<void> {
+    const message = await this.conversations.append({
       userId: turn.input.userId,
       role: 'assistant',
       content: partial,
@@ -252,6 +252,7 @@ export class ChatService {
       templateVersion: turn.template.version,
       metadata: { request_id: turn.options.requestId, interrupted: true },
     });
+    this.events.publishMessage(message);
   }
 
   private recordFailure(turn: PreparedTurn, error: unknown, stream: boolean): void {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
+import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
 import { ACTIVE_MODE, HALTED_MODE, UserStateEntity } from '../memory/entities/user-state.entity';
@@ -47,11 +48,12 @@ export class InterventionsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly userState: UserStateService,
     private readonly conversations: ConversationStore,
+    private readonly events: EventsService,
   ) {}
 
   /** Stops the AI for the user (creating them if never seen); logged, atomically. */
-  halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
-    return this.dataSource.transaction(async (manager) => {
+  async halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
+    const result = await this.dataSource.transaction(async (manager) => {
       const state = await this.userState.setMode(
         userId,
         HALTED_MODE,
@@ -61,11 +63,13 @@ export class InterventionsService {
       const intervention = await this.log(manager, { userId, kind: 'halt', operator, reason });
       return { state, intervention };
     });
+    this.announce(result);
+    return result;
   }
 
   /** Lets the AI answer again; 400 not_halted when it was not halted. */
   /** `change` is what the state keeps (PUT /admin/state may name another mode, or no one). */
-  resume(
+  async resume(
     userId: string,
     operator: string,
     change: { mode: string; reason?: string | null; operator?: string | null } = {
@@ -73,7 +77,7 @@ export class InterventionsService {
       operator,
     },
   ): Promise<HaltResult> {
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       // The row lock makes a concurrent second resume see the first one's result.
       const current = await manager.findOne(UserStateEntity, {
         where: { userId },
@@ -84,6 +88,8 @@ export class InterventionsService {
       const intervention = await this.log(manager, { userId, kind: 'resume', operator });
       return { state, intervention };
     });
+    this.announce(result);
+    return result;
   }
 
   /**
@@ -106,20 +112,22 @@ export class InterventionsService {
       });
       if (state) return state;
     }
-    return this.userState.setMode(userId, mode, change);
+    const state = await this.userState.setMode(userId, mode, change);
+    this.announceState(state);
+    return state;
   }
 
   /**
    * A `system` note is stored as "[Operator: NAME] content", hidden from the end user, and the
    * AI sees it in its next turn. An `assistant` message is the operator speaking as the AI.
    */
-  inject(
+  async inject(
     userId: string,
     operator: string,
     content: string,
     role: InjectRole,
   ): Promise<InjectResult> {
-    return this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       const message = await this.conversations.append(
         {
           userId,
@@ -140,6 +148,40 @@ export class InterventionsService {
         messageId: message.id,
       });
       return { message, intervention };
+    });
+    this.events.publishMessage(result.message);
+    this.announceIntervention(result.intervention);
+    return result;
+  }
+
+  private announce({ state, intervention }: HaltResult): void {
+    this.announceState(state);
+    this.announceIntervention(intervention);
+  }
+
+  private announceState(state: UserStateEntity): void {
+    this.events.publish('user.state_changed', {
+      userId: state.userId,
+      data: {
+        mode: state.mode,
+        reason: state.reason,
+        operator: state.operator,
+        halted: state.mode === HALTED_MODE,
+      },
+    });
+  }
+
+  private announceIntervention(intervention: InterventionEntity): void {
+    this.events.publish('intervention.created', {
+      userId: intervention.userId,
+      data: {
+        intervention_id: intervention.id,
+        kind: intervention.kind,
+        operator: intervention.operator,
+        reason: intervention.reason,
+        role: intervention.role,
+        message_id: intervention.messageId,
+      },
     });
   }
 

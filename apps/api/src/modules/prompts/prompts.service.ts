@@ -4,6 +4,7 @@ import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } fro
 import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderer } from '../context/template-renderer';
+import { EventsService } from '../events/events.service';
 import { LlmClient } from '../llm/llm.client';
 import { ChatMessage } from '../llm/llm.types';
 import { referencedVariables } from '../context/template-ast';
@@ -65,6 +66,9 @@ export interface PreviewTemplateInput {
   callLlm?: boolean;
 }
 
+type TemplateChange =
+  'created' | 'updated' | 'rolled_back' | 'activated' | 'deactivated' | 'default';
+
 export interface PreviewLlmReply {
   response: string;
   model: string;
@@ -119,7 +123,13 @@ export class PromptsService {
     private readonly renderer: TemplateRenderer,
     private readonly userContext: PromptContextService,
     private readonly llm: LlmClient,
-  ) {}
+    private readonly events: EventsService,
+  ) {
+    // A change on any instance (this one included) drops cached templates.
+    this.events.subscribe((event) => {
+      if (event.type === 'template.changed') this.cache.invalidate();
+    });
+  }
 
   async listTemplates({
     includeInactive = false,
@@ -157,7 +167,7 @@ export class PromptsService {
     const config = assertValidTemplateConfig(input.config ?? {});
     await this.assertValidContent(input.content);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const created = await this.dataSource.transaction(async (manager) => {
         const template = await manager.save(
           manager.create(SystemPromptEntity, {
             name: input.name,
@@ -191,6 +201,8 @@ export class PromptsService {
         template.isDefault = promoted.affected === 1;
         return { template, version };
       });
+      this.announce(created.template, 'created');
+      return created;
     } catch (error) {
       if (isUniqueViolation(error, 'system_prompt_name_unique')) {
         throw new TemplateExistsError(input.name);
@@ -208,17 +220,21 @@ export class PromptsService {
   ): Promise<{ templateId: number; newVersion: number }> {
     const config = input.config === undefined ? undefined : assertValidTemplateConfig(input.config);
     await this.assertValidContent(input.content);
-    const newVersion = await this.changeTemplate(templateId, async (manager, template) => {
-      const previous =
-        config ?? (await this.findVersion(manager, template, template.currentVersion)).config;
-      return this.appendVersion(manager, template, {
-        content: input.content,
-        config: previous,
-        changeDescription: input.changeDescription ?? null,
-        createdBy: input.updatedBy,
-        rolledBackFrom: null,
-      });
-    });
+    const newVersion = await this.changeTemplate(
+      templateId,
+      'updated',
+      async (manager, template) => {
+        const previous =
+          config ?? (await this.findVersion(manager, template, template.currentVersion)).config;
+        return this.appendVersion(manager, template, {
+          content: input.content,
+          config: previous,
+          changeDescription: input.changeDescription ?? null,
+          createdBy: input.updatedBy,
+          rolledBackFrom: null,
+        });
+      },
+    );
     return { templateId, newVersion };
   }
 
@@ -239,16 +255,20 @@ export class PromptsService {
     version: number,
     updatedBy = SYSTEM_ACTOR,
   ): Promise<{ templateId: number; rolledBackTo: number; newVersion: number }> {
-    const newVersion = await this.changeTemplate(templateId, async (manager, template) => {
-      const target = await this.findVersion(manager, template, version);
-      return this.appendVersion(manager, template, {
-        content: target.content,
-        config: target.config,
-        changeDescription: `Rollback to version ${version}`,
-        createdBy: updatedBy,
-        rolledBackFrom: version,
-      });
-    });
+    const newVersion = await this.changeTemplate(
+      templateId,
+      'rolled_back',
+      async (manager, template) => {
+        const target = await this.findVersion(manager, template, version);
+        return this.appendVersion(manager, template, {
+          content: target.content,
+          config: target.config,
+          changeDescription: `Rollback to version ${version}`,
+          createdBy: updatedBy,
+          rolledBackFrom: version,
+        });
+      },
+    );
     return { templateId, rolledBackTo: version, newVersion };
   }
 
@@ -258,15 +278,19 @@ export class PromptsService {
     active: boolean,
     updatedBy = SYSTEM_ACTOR,
   ): Promise<SystemPromptEntity> {
-    return this.changeTemplate(templateId, async (manager, template) => {
-      if (!active && template.isDefault) throw new TemplateIsDefaultError(template.name);
-      if (template.isActive === active) return template;
-      return this.touch(manager, template, { isActive: active }, updatedBy);
-    });
+    return this.changeTemplate(
+      templateId,
+      active ? 'activated' : 'deactivated',
+      async (manager, template) => {
+        if (!active && template.isDefault) throw new TemplateIsDefaultError(template.name);
+        if (template.isActive === active) return template;
+        return this.touch(manager, template, { isActive: active }, updatedBy);
+      },
+    );
   }
 
   async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<SystemPromptEntity> {
-    return this.changeTemplate(templateId, async (manager, template) => {
+    return this.changeTemplate(templateId, 'default', async (manager, template) => {
       if (!template.isActive) {
         throw new TemplateInactiveError(template.name, 'activate it before making it the default');
       }
@@ -417,21 +441,33 @@ export class PromptsService {
    */
   private async changeTemplate<T>(
     templateId: number,
+    kind: TemplateChange,
     change: (manager: EntityManager, template: SystemPromptEntity) => Promise<T>,
   ): Promise<T> {
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      let changed: SystemPromptEntity | undefined;
+      const result = await this.dataSource.transaction(async (manager) => {
         const template = await manager
           .createQueryBuilder(SystemPromptEntity, 'template')
           .setLock('pessimistic_write')
           .where('template.id = :templateId', { templateId })
           .getOne();
         if (!template) throw new TemplateNotFoundError({ templateId });
+        changed = template;
         return change(manager, template);
       });
+      if (changed) this.announce(changed, kind);
+      return result;
     } finally {
       this.cache.invalidate();
     }
+  }
+
+  /** Tells operators and the other instances (whose caches drop the template). */
+  private announce(template: SystemPromptEntity, change: TemplateChange): void {
+    this.events.publish('template.changed', {
+      data: { template_id: template.id, name: template.name, change },
+    });
   }
 
   private async appendVersion(

@@ -40,6 +40,11 @@ export class SseWriter {
     this.response.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** How long a browser's EventSource waits before reconnecting. */
+  retry(milliseconds: number): void {
+    if (!this.isClosed) this.response.write(`retry: ${milliseconds}\n\n`);
+  }
+
   comment(text: string): void {
     if (!this.isClosed) this.response.write(`: ${text}\n\n`);
   }

@@ -1,0 +1,146 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import {
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../core/config/app-config';
+import { ValidationFailedError } from '../../core/errors/domain-error';
+import { ErrorResponseDto } from '../../core/errors/error-response.dto';
+import { SseWriter } from '../../core/http/sse-writer';
+import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
+import { EventsService } from './events.service';
+import { LiveEvent } from './events.types';
+
+const LAST_EVENT_ID = {
+  name: 'Last-Event-ID',
+  required: false,
+  description: 'Resume: events after this id are sent first (browsers send it when they reconnect)',
+};
+const EVENT_STREAM = {
+  description: 'An event stream',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+};
+
+/** Which events an end user's chat client may see: operator messages and their own state. */
+function isForChatClient(event: LiveEvent, userId: string): boolean {
+  if (event.user_id !== userId) return false;
+  if (event.type === 'user.state_changed') return true;
+  return (
+    event.type === 'message.created' &&
+    event.data.source === 'operator' &&
+    event.data.visible_to_user === true
+  );
+}
+
+@ApiTags('events')
+@Controller()
+export class EventsController {
+  constructor(
+    private readonly events: EventsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('admin/events')
+  @ApiOperation({
+    summary: 'Live events for operators (Server-Sent Events)',
+    description:
+      'Events: message.created, user.state_changed, intervention.created, template.changed, ' +
+      'guardrail.fired, guardrail_config.changed. Each has an id (the SSE id); data is ' +
+      '{id, type, user_id, data, created_at}. A comment is sent as a heartbeat every 15 s.',
+  })
+  @ApiHeader(LAST_EVENT_ID)
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse(EVENT_STREAM)
+  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  async streamAdminEvents(
+    @Query() query: AdminEventsQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const types = query.types ? new Set<string>(query.types) : undefined;
+    await this.stream(
+      request,
+      reply,
+      resumeFrom(lastEventId, query.last_event_id),
+      (event) =>
+        (!types || types.has(event.type)) && (!query.user_id || event.user_id === query.user_id),
+    );
+  }
+
+  @Get('chat/events')
+  @ApiTags('chat')
+  @ApiOperation({
+    summary: "Live events for an end user's chat (Server-Sent Events)",
+    description:
+      "message.created for messages that did not come from the user's own requests (an " +
+      'operator answering as the AI), and user.state_changed (e.g. paused by an operator).',
+  })
+  @ApiHeader(LAST_EVENT_ID)
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse(EVENT_STREAM)
+  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  async streamChatEvents(
+    @Query() query: ChatEventsQueryDto,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    await this.stream(request, reply, resumeFrom(lastEventId, query.last_event_id), (event) =>
+      isForChatClient(event, query.user_id),
+    );
+  }
+
+  /**
+   * Subscribes first and buffers, then replays what the client missed, then goes live: no
+   * event is lost or sent twice around the switch.
+   */
+  private async stream(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    resumeAfter: number | undefined,
+    wanted: (event: LiveEvent) => boolean,
+  ): Promise<void> {
+    reply.hijack();
+    const sse = new SseWriter(reply.raw, { 'x-request-id': String(request.id) });
+    let buffered: LiveEvent[] | undefined = resumeAfter === undefined ? undefined : [];
+    let sentUpTo = resumeAfter ?? 0;
+    const send = (event: LiveEvent) => {
+      if (event.id <= sentUpTo || !wanted(event)) return;
+      sentUpTo = event.id;
+      sse.send(event.type, event, event.id);
+    };
+    const unsubscribe = this.events.subscribe((event) =>
+      buffered ? buffered.push(event) : send(event),
+    );
+    const heartbeat = setInterval(() => sse.comment('heartbeat'), this.config.eventsHeartbeatMs);
+    sse.onClose(() => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+    sse.retry(3000);
+    sse.comment('connected');
+    if (resumeAfter !== undefined) {
+      for (const event of await this.events.replay(resumeAfter)) send(event);
+      for (const event of buffered ?? []) send(event);
+      buffered = undefined;
+    }
+  }
+}
+
+function resumeFrom(header: string | undefined, query: number | undefined): number | undefined {
+  if (header !== undefined && header !== '') {
+    if (!/^\d{1,15}$/.test(header)) {
+      throw new ValidationFailedError([
+        { field: 'Last-Event-ID', errors: ['Last-Event-ID must be an event id'] },
+      ]);
+    }
+    return Number(header);
+  }
+  return query;
+}

@@ -1,0 +1,259 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../core/config/app-config';
+import { DATABASE_TARGET } from '../../core/database/database.module';
+import type { DatabaseTarget } from '../../core/database/database-target';
+import { EventType, LiveEvent, NewEvent } from './events.types';
+import { PgNotificationListener } from './pg-notification-listener';
+
+export const EVENTS_CHANNEL = 'promptdev_events';
+const BATCH_SIZE = 500;
+// A sequence value can commit after a higher one; a missing id is looked for this long.
+const GAP_WAIT_MS = 10_000;
+const MAX_TRACKED_GAPS = 1000;
+
+/** The fields of a stored conversation message that events carry. */
+export interface StoredMessage {
+  id: number;
+  userId: string;
+  role: string;
+  source: string;
+  operator: string | null;
+  visibleToUser: boolean;
+  templateName: string | null;
+  templateVersion: number | null;
+  metadata: Record<string, unknown>;
+}
+
+interface EventRow {
+  id: number;
+  type: EventType;
+  user_id: string | null;
+  data: Record<string, unknown>;
+  created_at: Date;
+  content: string | null;
+}
+
+/**
+ * Live events across instances. Publishing inserts a row and NOTIFYs its id; every instance
+ * (the publisher too) then reads the rows it has not delivered yet and hands them to its
+ * subscribers in id order. The rows also serve Last-Event-ID resume. A poll is the safety
+ * net behind NOTIFY, and the only path on the embedded database, which has no LISTEN.
+ */
+@Injectable()
+export class EventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Events');
+  private readonly subscribers = new Set<(event: LiveEvent) => void>();
+  private lastDelivered = 0;
+  private readonly gaps = new Map<number, number>();
+  private publishChain: Promise<void> = Promise.resolve();
+  private catchUpRun?: Promise<void>;
+  private catchUpRequested = false;
+  private listener?: PgNotificationListener;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const [row] = await this.dataSource.query<Array<{ max: number | null }>>(
+      'SELECT max(id) AS max FROM events',
+    );
+    this.lastDelivered = row?.max ?? 0;
+    if (this.target.kind === 'external') {
+      this.listener = new PgNotificationListener(this.target.url, EVENTS_CHANNEL, () =>
+        this.wake(),
+      );
+      await this.listener.start();
+    }
+    this.timers.push(setInterval(() => this.wake(), this.config.eventsPollMs));
+    this.timers.push(setInterval(() => void this.removeExpired(), 3_600_000));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.listener?.close();
+    await this.catchUpRun;
+  }
+
+  /** Queues the event; events of one instance are stored in the order they were published. */
+  publish(type: EventType, event: NewEvent): void {
+    this.publishChain = this.publishChain
+      .then(async () => {
+        await this.dataSource.query(
+          `WITH inserted AS (INSERT INTO events (type, user_id, data) VALUES ($1, $2, $3::jsonb) RETURNING id)
+           SELECT pg_notify($4, id::text) FROM inserted`,
+          [type, event.userId ?? null, JSON.stringify(event.data), EVENTS_CHANNEL],
+        );
+        this.wake();
+      })
+      .catch((error: unknown) => {
+        this.logger.error(
+          `could not publish ${type}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+  }
+
+  /** message.created for a stored message; the content is read when the event is delivered. */
+  publishMessage(message: StoredMessage): void {
+    this.publish('message.created', {
+      userId: message.userId,
+      data: {
+        message_id: message.id,
+        role: message.role,
+        source: message.source,
+        operator: message.operator,
+        visible_to_user: message.visibleToUser,
+        template_name: message.templateName,
+        template_version: message.templateVersion,
+        ...(message.metadata.interrupted ? { interrupted: true } : {}),
+        ...(message.metadata.withheld_by_halt ? { withheld_by_halt: true } : {}),
+      },
+    });
+  }
+
+  /** Resolves once every event published so far is stored. */
+  async flush(): Promise<void> {
+    await this.publishChain;
+  }
+
+  /** Resolves once every event published so far has been delivered on this instance. */
+  async settle(): Promise<void> {
+    await this.flush();
+    this.wake();
+    while (this.catchUpRun) await this.catchUpRun;
+  }
+
+  /** Called for every event, in order; returns the unsubscribe function. */
+  subscribe(listener: (event: LiveEvent) => void): () => void {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  /** Events after `afterId` that this instance has already delivered (Last-Event-ID resume). */
+  async replay(afterId: number, limit = 1000): Promise<LiveEvent[]> {
+    const rows = await this.select('e.id > $1 AND e.id <= $2 ORDER BY e.id LIMIT $3', [
+      afterId,
+      this.lastDelivered,
+      limit,
+    ]);
+    return rows.map(toLiveEvent);
+  }
+
+  get deliveredUpTo(): number {
+    return this.lastDelivered;
+  }
+
+  /** Asks for a catch-up; runs are serialised so each event is delivered once. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.catchUpRun) {
+      this.catchUpRequested = true;
+      return;
+    }
+    this.catchUpRun = this.catchUp()
+      .catch((error: unknown) => {
+        this.logger.warn(
+          `event catch-up failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      })
+      .finally(() => {
+        this.catchUpRun = undefined;
+        if (this.catchUpRequested) {
+          this.catchUpRequested = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.gaps.size > 0) await this.fillGaps();
+    for (;;) {
+      const rows = await this.select('e.id > $1 ORDER BY e.id LIMIT $2', [
+        this.lastDelivered,
+        BATCH_SIZE,
+      ]);
+      for (const row of rows) {
+        for (
+          let missing = this.lastDelivered + 1;
+          missing < row.id && this.gaps.size < MAX_TRACKED_GAPS;
+          missing += 1
+        ) {
+          this.gaps.set(missing, Date.now());
+        }
+        this.lastDelivered = row.id;
+        this.deliver(toLiveEvent(row));
+      }
+      if (rows.length < BATCH_SIZE) return;
+    }
+  }
+
+  private async fillGaps(): Promise<void> {
+    const now = Date.now();
+    for (const [id, since] of this.gaps) if (now - since > GAP_WAIT_MS) this.gaps.delete(id);
+    if (this.gaps.size === 0) return;
+    const rows = await this.select('e.id = ANY($1::bigint[]) ORDER BY e.id', [
+      [...this.gaps.keys()],
+    ]);
+    for (const row of rows) {
+      this.gaps.delete(row.id);
+      this.deliver(toLiveEvent(row));
+    }
+  }
+
+  private deliver(event: LiveEvent): void {
+    for (const subscriber of this.subscribers) {
+      try {
+        subscriber(event);
+      } catch (error) {
+        this.logger.error(
+          `event subscriber failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+
+  private select(where: string, parameters: unknown[]): Promise<EventRow[]> {
+    // Message events carry ids only; the content is read here, when needed.
+    return this.dataSource.query<EventRow[]>(
+      `SELECT e.id, e.type, e.user_id, e.data, e.created_at, m.content
+         FROM events e
+         LEFT JOIN conversation_history m
+           ON e.type = 'message.created' AND m.id = (e.data->>'message_id')::bigint
+        WHERE ${where}`,
+      parameters,
+    );
+  }
+
+  private async removeExpired(): Promise<void> {
+    await this.dataSource
+      .query(`DELETE FROM events WHERE created_at < now() - make_interval(hours => $1)`, [
+        this.config.eventsRetentionHours,
+      ])
+      .catch((error: unknown) => this.logger.warn(`could not remove old events: ${String(error)}`));
+  }
+}
+
+function toLiveEvent(row: EventRow): LiveEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    user_id: row.user_id,
+    data: row.content === null ? row.data : { ...row.data, content: row.content },
+    created_at: row.created_at.toISOString(),
+  };
+}

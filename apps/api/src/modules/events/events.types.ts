@@ -1,0 +1,25 @@
+export const EVENT_TYPES = [
+  'message.created',
+  'user.state_changed',
+  'intervention.created',
+  'template.changed',
+  'guardrail.fired',
+  'guardrail_config.changed',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event as subscribers receive it; `id` orders events and is the SSE event id. */
+export interface LiveEvent {
+  id: number;
+  type: EventType;
+  user_id: string | null;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface NewEvent {
+  userId?: string | null;
+  /** Small: ids and a few fields. Message content is read when the event is delivered. */
+  data: Record<string, unknown>;
+}
