@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError } from './domain-error';
 
 export interface ErrorBody {
@@ -54,9 +55,6 @@ const FASTIFY_BY_MESSAGE = new Map(
 const FASTIFY_BY_CODE = new Map(
   FASTIFY_ERRORS.map(([name, code, message]) => [name as string, { code, message }]),
 );
-
-const DATABASE_DOWN =
-  /ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|Client has encountered a connection error/i;
 
 /** Maps every thrown thing to the documented error shape; never leaks stacks or SQL. */
 @Catch()
@@ -127,7 +125,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         readString(exception, 'message') ?? 'Bad request',
       );
     }
-    if (exception instanceof Error && DATABASE_DOWN.test(exception.message)) {
+    if (isDatabaseUnavailable(exception)) {
       return make(503, 'database_unavailable', 'The database is not reachable; try again shortly');
     }
     return make(500, 'internal_error', 'An unexpected error occurred');
