@@ -1,6 +1,8 @@
 import { Foundation1764100000000 } from './1764100000000-foundation';
 import { ConversationOrder1764100002000 } from './1764100002000-conversation-order';
 import { ChatPipeline1764200000000 } from './1764200000000-chat-pipeline';
+import { Guardrails1764300000000 } from './1764300000000-guardrails';
+import { MetricsAggregated1764400000000 } from './1764400000000-metrics-aggregated';
 import { Events1764500000000 } from './1764500000000-events';
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -8,5 +10,7 @@ export const allMigrations = [
   Foundation1764100000000,
   ConversationOrder1764100002000,
   ChatPipeline1764200000000,
+  Guardrails1764300000000,
+  MetricsAggregated1764400000000,
   Events1764500000000,
 ];

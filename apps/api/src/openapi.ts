@@ -14,6 +14,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Liveness and readiness')
     .addTag('templates', 'Personalities: versioned Nunjucks prompt templates')
     .addTag('memory', 'Per-user key/value memory and user state')
+    .addTag('guardrails', 'Rules applied around the LLM call: configs, presets and their firings')
+    .addTag('metrics', 'Prometheus metrics for scraping')
+    .addTag('stats', 'Dashboard statistics, their hourly and daily rollups, and the LLM call log')
     .build();
   // Controller method names are unique API-wide, so they serve as operationIds (client function names).
   return SwaggerModule.createDocument(app, config, {

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { HealthControllerGetHealthData, HealthControllerGetHealthResponses, HealthControllerGetReadinessData, HealthControllerGetReadinessErrors, HealthControllerGetReadinessResponses } from './types.gen.js';
+import type { ActivateTemplateData, ActivateTemplateErrors, ActivateTemplateResponses, AggregateStatsData, AggregateStatsErrors, AggregateStatsResponses, ClearUserMemoryData, ClearUserMemoryErrors, ClearUserMemoryResponses, CreateGuardrailConfigData, CreateGuardrailConfigErrors, CreateGuardrailConfigResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, DeactivateTemplateData, DeactivateTemplateErrors, DeactivateTemplateResponses, DeleteChatHistoryData, DeleteChatHistoryErrors, DeleteChatHistoryResponses, DeleteGuardrailConfigData, DeleteGuardrailConfigErrors, DeleteGuardrailConfigResponses, DeleteUserMemoryKeyData, DeleteUserMemoryKeyErrors, DeleteUserMemoryKeyResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, GetChatHistoryData, GetChatHistoryErrors, GetChatHistoryResponses, GetConversationData, GetConversationErrors, GetConversationResponses, GetGuardrailConfigByIdData, GetGuardrailConfigByIdErrors, GetGuardrailConfigByIdResponses, GetGuardrailConfigData, GetGuardrailConfigErrors, GetGuardrailConfigResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetStatsOverviewData, GetStatsOverviewResponses, GetStatsTimeseriesData, GetStatsTimeseriesErrors, GetStatsTimeseriesResponses, GetTemplateData, GetTemplateErrors, GetTemplateHistoryData, GetTemplateHistoryErrors, GetTemplateHistoryResponses, GetTemplateResponses, GetUserMemoryData, GetUserMemoryErrors, GetUserMemoryKeyData, GetUserMemoryKeyErrors, GetUserMemoryKeyResponses, GetUserMemoryResponses, GetUserStateData, GetUserStateErrors, GetUserStateResponses, GetUserStatsData, GetUserStatsErrors, GetUserStatsResponses, HaltUserData, HaltUserErrors, HaltUserResponses, InjectMessageData, InjectMessageErrors, InjectMessageResponses, ListGuardrailConfigsData, ListGuardrailConfigsErrors, ListGuardrailConfigsResponses, ListGuardrailEventsData, ListGuardrailEventsErrors, ListGuardrailEventsResponses, ListGuardrailPresetsData, ListGuardrailPresetsResponses, ListInterventionsData, ListInterventionsErrors, ListInterventionsResponses, ListLlmRequestsData, ListLlmRequestsErrors, ListLlmRequestsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, PreviewTemplateData, PreviewTemplateErrors, PreviewTemplateResponses, ResumeUserData, ResumeUserErrors, ResumeUserResponses, RollbackTemplateData, RollbackTemplateErrors, RollbackTemplateResponses, SendChatMessageData, SendChatMessageErrors, SendChatMessageResponses, SetDefaultTemplateData, SetDefaultTemplateErrors, SetDefaultTemplateResponses, SetUserMemoryData, SetUserMemoryErrors, SetUserMemoryResponses, SetUserStateData, SetUserStateErrors, SetUserStateResponses, StreamAdminEventsData, StreamAdminEventsErrors, StreamAdminEventsResponse, StreamAdminEventsResponses, StreamChatEventsData, StreamChatEventsErrors, StreamChatEventsResponse, StreamChatEventsResponses, StreamChatMessageData, StreamChatMessageErrors, StreamChatMessageResponse, StreamChatMessageResponses, UpdateGuardrailConfigData, UpdateGuardrailConfigErrors, UpdateGuardrailConfigResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,11 +19,351 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
+ * A user's whole conversation, as operators see it
+ *
+ * Every role, hidden operator notes and withheld replies included, oldest first.
+ */
+export const getConversation = <ThrowOnError extends boolean = false>(options: Options<GetConversationData, ThrowOnError>) => (options.client ?? client).get<GetConversationResponses, GetConversationErrors, ThrowOnError>({ url: '/admin/conversations/{user_id}', ...options });
+
+/**
+ * Live events for operators (Server-Sent Events)
+ *
+ * Events: message.created, user.state_changed, intervention.created, template.changed, guardrail.fired, guardrail_config.changed. Each has an id (the SSE id); data is {id, type, user_id, data, created_at}. A comment is sent as a heartbeat every 15 s.
+ */
+export const streamAdminEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamAdminEventsData, ThrowOnError, StreamAdminEventsResponse>) => (options?.client ?? client).sse.get<StreamAdminEventsResponses, StreamAdminEventsErrors, ThrowOnError>({ url: '/admin/events', ...options });
+
+/**
+ * List guardrail configs, presets included (active only unless include_inactive=true)
+ */
+export const listGuardrailConfigs = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailConfigsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailConfigsResponses, ListGuardrailConfigsErrors, ThrowOnError>({ url: '/admin/guardrails', ...options });
+
+/**
+ * Create a guardrail config; every rule is checked
+ */
+export const createGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<CreateGuardrailConfigData, ThrowOnError>) => (options.client ?? client).post<CreateGuardrailConfigResponses, CreateGuardrailConfigErrors, ThrowOnError>({
+    url: '/admin/guardrails',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Rules that fired, newest first, optionally for one user
+ */
+export const listGuardrailEvents = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailEventsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailEventsResponses, ListGuardrailEventsErrors, ThrowOnError>({ url: '/admin/guardrails/events', ...options });
+
+/**
+ * A guardrail config by id, with its rules
+ */
+export const getGuardrailConfigById = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigByIdData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigByIdResponses, GetGuardrailConfigByIdErrors, ThrowOnError>({ url: '/admin/guardrails/id/{config_id}', ...options });
+
+/**
+ * The presets (unrestricted, research_safe, clinical), active or not
+ */
+export const listGuardrailPresets = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailPresetsResponses, unknown, ThrowOnError>({ url: '/admin/guardrails/presets', ...options });
+
+/**
+ * Deactivate (soft, the default) or delete a guardrail config
+ *
+ * Presets can be deactivated but not deleted. Recorded events are kept.
+ */
+export const deleteGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<DeleteGuardrailConfigData, ThrowOnError>) => (options.client ?? client).delete<DeleteGuardrailConfigResponses, DeleteGuardrailConfigErrors, ThrowOnError>({ url: '/admin/guardrails/{config_id}', ...options });
+
+/**
+ * Change rules, description, fallback message or activation (presets too)
+ *
+ * Fields not given stay as they are; rules, when given, replace all rules.
+ */
+export const updateGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<UpdateGuardrailConfigData, ThrowOnError>) => (options.client ?? client).put<UpdateGuardrailConfigResponses, UpdateGuardrailConfigErrors, ThrowOnError>({
+    url: '/admin/guardrails/{config_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A guardrail config by name, with its rules (inactive ones too)
+ */
+export const getGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigResponses, GetGuardrailConfigErrors, ThrowOnError>({ url: '/admin/guardrails/{name}', ...options });
+
+/**
+ * Halted users and the intervention log
+ */
+export const listInterventions = <ThrowOnError extends boolean = false>(options?: Options<ListInterventionsData, ThrowOnError>) => (options?.client ?? client).get<ListInterventionsResponses, ListInterventionsErrors, ThrowOnError>({ url: '/admin/interventions', ...options });
+
+/**
+ * Halt the AI for a user
+ *
+ * The user's messages are still stored, but no AI reply is made (the chat answers 423 conversation_halted) until a resume. A reply being generated when the halt lands is kept for operators and not shown to the user. Halting a user never seen creates them.
+ */
+export const haltUser = <ThrowOnError extends boolean = false>(options: Options<HaltUserData, ThrowOnError>) => (options.client ?? client).post<HaltUserResponses, HaltUserErrors, ThrowOnError>({
+    url: '/admin/interventions/{user_id}/halt',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Inject a message into a conversation
+ *
+ * role `system` (default): a note the AI sees in its next turn, hidden from the user. role `assistant`: the operator answers as the AI (takeover); the user sees it.
+ */
+export const injectMessage = <ThrowOnError extends boolean = false>(options: Options<InjectMessageData, ThrowOnError>) => (options.client ?? client).post<InjectMessageResponses, InjectMessageErrors, ThrowOnError>({
+    url: '/admin/interventions/{user_id}/inject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Let the AI answer a halted user again
+ */
+export const resumeUser = <ThrowOnError extends boolean = false>(options: Options<ResumeUserData, ThrowOnError>) => (options.client ?? client).post<ResumeUserResponses, ResumeUserErrors, ThrowOnError>({ url: '/admin/interventions/{user_id}/resume', ...options });
+
+/**
+ * The LLM call log, newest first
+ *
+ * One row per LLM call (or per chat turn blocked before the LLM). Filters combine; from is inclusive and to exclusive on created_at. count is exact: the matching rows over all pages.
+ */
+export const listLlmRequests = <ThrowOnError extends boolean = false>(options?: Options<ListLlmRequestsData, ThrowOnError>) => (options?.client ?? client).get<ListLlmRequestsResponses, ListLlmRequestsErrors, ThrowOnError>({ url: '/admin/llm-requests', ...options });
+
+/**
+ * Forget all of a user's memory
+ */
+export const clearUserMemory = <ThrowOnError extends boolean = false>(options: Options<ClearUserMemoryData, ThrowOnError>) => (options.client ?? client).delete<ClearUserMemoryResponses, ClearUserMemoryErrors, ThrowOnError>({ url: '/admin/memory/{user_id}', ...options });
+
+/**
+ * All of a user's memory as {key: value}
+ */
+export const getUserMemory = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryResponses, GetUserMemoryErrors, ThrowOnError>({ url: '/admin/memory/{user_id}', ...options });
+
+/**
+ * Forget one memory key
+ */
+export const deleteUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<DeleteUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).delete<DeleteUserMemoryKeyResponses, DeleteUserMemoryKeyErrors, ThrowOnError>({ url: '/admin/memory/{user_id}/{key}', ...options });
+
+/**
+ * One memory key with its value
+ */
+export const getUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryKeyResponses, GetUserMemoryKeyErrors, ThrowOnError>({ url: '/admin/memory/{user_id}/{key}', ...options });
+
+/**
+ * Create or replace a memory key
+ *
+ * The value is any JSON (null included); memory_id stays the same on replace.
+ */
+export const setUserMemory = <ThrowOnError extends boolean = false>(options: Options<SetUserMemoryData, ThrowOnError>) => (options.client ?? client).put<SetUserMemoryResponses, SetUserMemoryErrors, ThrowOnError>({
+    url: '/admin/memory/{user_id}/{key}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A user's mode and activity
+ */
+export const getUserState = <ThrowOnError extends boolean = false>(options: Options<GetUserStateData, ThrowOnError>) => (options.client ?? client).get<GetUserStateResponses, GetUserStateErrors, ThrowOnError>({ url: '/admin/state/{user_id}', ...options });
+
+/**
+ * Set a user's mode
+ *
+ * mode, reason and operator come from the query string or a JSON body. Only `halted` stops the AI; setting it is a halt, and leaving it a resume (both logged as interventions). Creates the user if never seen; reason and operator not given are cleared.
+ */
+export const setUserState = <ThrowOnError extends boolean = false>(options: Options<SetUserStateData, ThrowOnError>) => (options.client ?? client).put<SetUserStateResponses, SetUserStateErrors, ThrowOnError>({
+    url: '/admin/state/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Recompute the hourly and daily rollups of a time range now
+ *
+ * Rewrites every UTC hour and day touching [from, to) from the raw rows (default: the last 48 hours; at most 31 days per call, never past now). Idempotent. Each instance also does this every STATS_AGGREGATION_INTERVAL_MS for the current and previous hour and day. One run at a time across instances: a call made while another run holds the lock answers 409 aggregation_running at once (that run writes the same rows; retry to include anything newer).
+ */
+export const aggregateStats = <ThrowOnError extends boolean = false>(options: Options<AggregateStatsData, ThrowOnError>) => (options.client ?? client).post<AggregateStatsResponses, AggregateStatsErrors, ThrowOnError>({
+    url: '/admin/stats/aggregate',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Dashboard numbers: today (since 00:00 UTC) and the last 60 minutes
+ *
+ * Counts of today come from the hourly rollups of the complete hours plus the current hour computed from the raw rows (so they are exact even before an aggregation ran); the last-60-minutes figures and the user counts come straight from indexed raw rows. Latency is over successful LLM calls only.
+ */
+export const getStatsOverview = <ThrowOnError extends boolean = false>(options?: Options<GetStatsOverviewData, ThrowOnError>) => (options?.client ?? client).get<GetStatsOverviewResponses, unknown, ThrowOnError>({ url: '/admin/stats/overview', ...options });
+
+/**
+ * Activity per UTC hour or day, gaps filled
+ *
+ * Every bucket from the one holding `from` up to `to`, at most 1000. Complete buckets come from their rollups; the current bucket, and any bucket not rolled up since it ended, is computed from the raw rows. Defaults: bucket=hour, to=now, from = the last 24 hours (or 30 days by day), current bucket included.
+ */
+export const getStatsTimeseries = <ThrowOnError extends boolean = false>(options?: Options<GetStatsTimeseriesData, ThrowOnError>) => (options?.client ?? client).get<GetStatsTimeseriesResponses, GetStatsTimeseriesErrors, ThrowOnError>({ url: '/admin/stats/timeseries', ...options });
+
+/**
+ * One user's activity and LLM figures over all time
+ *
+ * first_seen and last_seen come from the user state; errors and latency from their LLM calls.
+ */
+export const getUserStats = <ThrowOnError extends boolean = false>(options: Options<GetUserStatsData, ThrowOnError>) => (options.client ?? client).get<GetUserStatsResponses, GetUserStatsErrors, ThrowOnError>({ url: '/admin/stats/users/{user_id}', ...options });
+
+/**
+ * List templates (active only unless include_inactive=true), oldest first
+ */
+export const listTemplates = <ThrowOnError extends boolean = false>(options?: Options<ListTemplatesData, ThrowOnError>) => (options?.client ?? client).get<ListTemplatesResponses, ListTemplatesErrors, ThrowOnError>({ url: '/admin/templates', ...options });
+
+/**
+ * Create a template (version 1); the first template becomes the default
+ */
+export const createTemplate = <ThrowOnError extends boolean = false>(options: Options<CreateTemplateData, ThrowOnError>) => (options.client ?? client).post<CreateTemplateResponses, CreateTemplateErrors, ThrowOnError>({
+    url: '/admin/templates',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A template by name, with its current version
+ */
+export const getTemplate = <ThrowOnError extends boolean = false>(options: Options<GetTemplateData, ThrowOnError>) => (options.client ?? client).get<GetTemplateResponses, GetTemplateErrors, ThrowOnError>({ url: '/admin/templates/{name}', ...options });
+
+/**
+ * Save a new version (never overwrites); config carries over when omitted
+ */
+export const updateTemplate = <ThrowOnError extends boolean = false>(options: Options<UpdateTemplateData, ThrowOnError>) => (options.client ?? client).put<UpdateTemplateResponses, UpdateTemplateErrors, ThrowOnError>({
+    url: '/admin/templates/{template_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Make the template available to chats
+ */
+export const activateTemplate = <ThrowOnError extends boolean = false>(options: Options<ActivateTemplateData, ThrowOnError>) => (options.client ?? client).post<ActivateTemplateResponses, ActivateTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/activate', ...options });
+
+/**
+ * Make the template unavailable to chats (not allowed for the default template)
+ */
+export const deactivateTemplate = <ThrowOnError extends boolean = false>(options: Options<DeactivateTemplateData, ThrowOnError>) => (options.client ?? client).post<DeactivateTemplateResponses, DeactivateTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/deactivate', ...options });
+
+/**
+ * Make the template the default (used when a chat names none)
+ */
+export const setDefaultTemplate = <ThrowOnError extends boolean = false>(options: Options<SetDefaultTemplateData, ThrowOnError>) => (options.client ?? client).post<SetDefaultTemplateResponses, SetDefaultTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/default', ...options });
+
+/**
+ * Differences between two versions (default: the previous and the current)
+ */
+export const diffTemplateVersions = <ThrowOnError extends boolean = false>(options: Options<DiffTemplateVersionsData, ThrowOnError>) => (options.client ?? client).get<DiffTemplateVersionsResponses, DiffTemplateVersionsErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/diff', ...options });
+
+/**
+ * Every version, newest first
+ */
+export const getTemplateHistory = <ThrowOnError extends boolean = false>(options: Options<GetTemplateHistoryData, ThrowOnError>) => (options.client ?? client).get<GetTemplateHistoryResponses, GetTemplateHistoryErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/history', ...options });
+
+/**
+ * Render a version, or unsaved content, with a sample or real user context; optionally call the LLM; stores nothing
+ */
+export const previewTemplate = <ThrowOnError extends boolean = false>(options: Options<PreviewTemplateData, ThrowOnError>) => (options.client ?? client).post<PreviewTemplateResponses, PreviewTemplateErrors, ThrowOnError>({
+    url: '/admin/templates/{template_id}/preview',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Save a new version with the content and config of an earlier one
+ */
+export const rollbackTemplate = <ThrowOnError extends boolean = false>(options: Options<RollbackTemplateData, ThrowOnError>) => (options.client ?? client).post<RollbackTemplateResponses, RollbackTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/rollback/{version}', ...options });
+
+/**
+ * Users, most recently active first
+ *
+ * Filter by part of the id and by mode.
+ */
+export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({ url: '/admin/users', ...options });
+
+/**
+ * Send a message and get the AI reply
+ *
+ * The user's message is stored first, so it is never lost. A halted user gets 423 and no AI reply.
+ */
+export const sendChatMessage = <ThrowOnError extends boolean = false>(options: Options<SendChatMessageData, ThrowOnError>) => (options.client ?? client).post<SendChatMessageResponses, SendChatMessageErrors, ThrowOnError>({
+    url: '/chat',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Live events for an end user's chat (Server-Sent Events)
+ *
+ * message.created for messages that did not come from the user's own requests (an operator answering as the AI), and user.state_changed (e.g. paused by an operator).
+ */
+export const streamChatEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamChatEventsData, ThrowOnError, StreamChatEventsResponse>) => (options?.client ?? client).sse.get<StreamChatEventsResponses, StreamChatEventsErrors, ThrowOnError>({ url: '/chat/events', ...options });
+
+/**
+ * A user's visible messages, oldest first, newest page first
+ */
+export const getChatHistory = <ThrowOnError extends boolean = false>(options: Options<GetChatHistoryData, ThrowOnError>) => (options.client ?? client).get<GetChatHistoryResponses, GetChatHistoryErrors, ThrowOnError>({ url: '/chat/history', ...options });
+
+/**
+ * Erase a user's messages (and with include_memory=true, their memory and state)
+ */
+export const deleteChatHistory = <ThrowOnError extends boolean = false>(options: Options<DeleteChatHistoryData, ThrowOnError>) => (options.client ?? client).delete<DeleteChatHistoryResponses, DeleteChatHistoryErrors, ThrowOnError>({ url: '/chat/history/{user_id}', ...options });
+
+/**
+ * Send a message and stream the AI reply (Server-Sent Events)
+ *
+ * Events: `meta` {template, version, request_id}, `token` {delta} as the reply is generated, `done` (the same body as POST /chat) and, on failure, one `error` with the error shape (e.g. code conversation_halted). Closing the connection cancels the LLM request; the partial reply is stored marked interrupted.
+ */
+export const streamChatMessage = <ThrowOnError extends boolean = false>(options: Options<StreamChatMessageData, ThrowOnError, StreamChatMessageResponse>) => (options.client ?? client).sse.post<StreamChatMessageResponses, StreamChatMessageErrors, ThrowOnError>({
+    url: '/chat/stream',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Liveness: the process answers
  */
-export const healthControllerGetHealth = <ThrowOnError extends boolean = false>(options?: Options<HealthControllerGetHealthData, ThrowOnError>) => (options?.client ?? client).get<HealthControllerGetHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
+export const getHealth = <ThrowOnError extends boolean = false>(options?: Options<GetHealthData, ThrowOnError>) => (options?.client ?? client).get<GetHealthResponses, unknown, ThrowOnError>({ url: '/health', ...options });
 
 /**
  * Readiness: database reachable and migrations applied
  */
-export const healthControllerGetReadiness = <ThrowOnError extends boolean = false>(options?: Options<HealthControllerGetReadinessData, ThrowOnError>) => (options?.client ?? client).get<HealthControllerGetReadinessResponses, HealthControllerGetReadinessErrors, ThrowOnError>({ url: '/health/ready', ...options });
+export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>) => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/health/ready', ...options });
+
+/**
+ * Prometheus metrics of this instance (text exposition format 0.0.4)
+ *
+ * HTTP, chat turn and LLM latencies, LLM errors, tokens and retries, guardrail firings, halted users, open event streams, database pool, LLM circuit state and process metrics.
+ */
+export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, unknown, ThrowOnError>({ url: '/metrics', ...options });

@@ -4,6 +4,226 @@ export type ClientOptions = {
     baseUrl: string;
 };
 
+export type AggregateStatsDto = {
+    /**
+     * Start (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z); default 48 hours before to
+     */
+    from?: string;
+    /**
+     * End (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z); default and at most now
+     */
+    to?: string;
+};
+
+export type AggregationResultDto = {
+    from: string;
+    message: string;
+    status: 'success';
+    to: string;
+    windows: AggregationWindowsDto;
+};
+
+export type AggregationWindowsDto = {
+    /**
+     * Daily (UTC) buckets written
+     */
+    day: number;
+    /**
+     * Hourly buckets written
+     */
+    hour: number;
+};
+
+export type BlockedTermsRuleDto = {
+    /**
+     * block: input → 422 guardrail_blocked, output → the fallback message; redact: each match becomes [REDACTED]; flag: only recorded
+     */
+    action: 'block' | 'redact' | 'flag';
+    /**
+     * Higher runs first; equal priorities keep their order in the list
+     */
+    priority?: number;
+    /**
+     * Which text it checks: the user message, the reply, or both
+     */
+    stage: 'input' | 'output' | 'both';
+    /**
+     * Whole words or phrases (1 to 100 characters), any script, case-insensitive; a space matches up to three whitespace characters
+     */
+    terms: Array<string>;
+    type: 'blocked_terms';
+};
+
+export type ChatHistoryDto = {
+    /**
+     * What the user may see, oldest first
+     */
+    messages: Array<ChatHistoryMessageDto>;
+    /**
+     * Cursor for older messages
+     */
+    next_cursor: string | null;
+    total_count: number;
+    user_id: string;
+};
+
+export type ChatHistoryMessageDto = {
+    content: string;
+    created_at: string;
+    id: number;
+    /**
+     * The reply was cut short (the client went away while it streamed)
+     */
+    interrupted: boolean;
+    role: 'user' | 'assistant' | 'system';
+    /**
+     * operator: an operator wrote it
+     */
+    source: 'user' | 'llm' | 'operator';
+};
+
+export type ChatMetadataDto = {
+    /**
+     * HTTP requests made to the LLM
+     */
+    attempts: number;
+    completion_tokens: number;
+    finish_reason: string;
+    /**
+     * Output guardrails replaced the reply with the config's fallback message
+     */
+    guardrail_blocked: boolean;
+    guardrail_config: string | null;
+    /**
+     * The LLM call, retries included
+     */
+    llm_time_ms: number;
+    /**
+     * Messages stored for the user, this turn included
+     */
+    message_count: number;
+    message_id: number;
+    model: string;
+    prompt_tokens: number;
+    request_id: string;
+    /**
+     * Whole turn, as the API measured it
+     */
+    response_time_ms: number;
+    template_used: string;
+    template_version: number;
+};
+
+export type ChatRequestDto = {
+    /**
+     * Guardrail config; overrides the template version's
+     */
+    guardrail_config?: string;
+    /**
+     * What the user said: 1 to CHAT_MAX_CHARS (default 8000) characters
+     */
+    message: string;
+    /**
+     * Template (personality) to use; default: the default template
+     */
+    template_name?: string;
+    /**
+     * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+     */
+    user_id: string;
+};
+
+export type ChatResponseDto = {
+    metadata: ChatMetadataDto;
+    response: string;
+};
+
+export type ClearedMemoryDto = {
+    /**
+     * How many keys were removed
+     */
+    deleted_count: number;
+    user_id: string;
+};
+
+export type ConversationDto = {
+    message_count: number;
+    /**
+     * Every role, oldest first
+     */
+    messages: Array<MonitorMessageDto>;
+    /**
+     * Cursor for older messages
+     */
+    next_cursor: string | null;
+    state: string;
+    total_count: number;
+    user_id: string;
+};
+
+export type CreateGuardrailConfigDto = {
+    created_by?: string;
+    description?: string;
+    /**
+     * Replaces a reply that an output rule blocks
+     */
+    fallback_message?: string;
+    is_active?: boolean;
+    /**
+     * Unique; letters, digits, _ . - (not presets or events)
+     */
+    name: string;
+    /**
+     * The rules, possibly none. A malformed rule is a 422 naming it, e.g. rules[2].pattern.
+     */
+    rules: Array<({
+        type: 'system_instruction';
+    } & SystemInstructionRuleDto) | ({
+        type: 'blocked_terms';
+    } & BlockedTermsRuleDto) | ({
+        type: 'regex';
+    } & RegexRuleDto) | ({
+        type: 'pii';
+    } & PiiRuleDto) | ({
+        type: 'max_length';
+    } & MaxLengthRuleDto)>;
+};
+
+export type CreateTemplateDto = {
+    /**
+     * Version settings. Known keys are checked: history_limit (0-100), temperature (0-2), max_tokens (1-32768), top_p (0-1), stop (string or up to 4 strings), model, guardrail_config. Other keys are kept as given.
+     */
+    config?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Nunjucks template
+     */
+    content: string;
+    created_by: string;
+    /**
+     * Unique name: letters, digits, spaces, "_", "." and "-" (trimmed)
+     */
+    name: string;
+};
+
+export type DeleteHistoryDto = {
+    deleted_count: number;
+    user_id: string;
+};
+
+export type DeletedGuardrailConfigDto = {
+    config_id: number;
+    message: 'Config deactivated' | 'Config deleted';
+    name: string;
+};
+
+export type DeletedMemoryKeyDto = {
+    deleted: true;
+    key: string;
+    user_id: string;
+};
+
 export type ErrorResponseDto = {
     /**
      * Stable snake_case code for programs
@@ -21,15 +241,348 @@ export type ErrorResponseDto = {
     statusCode: number;
 };
 
+export type GuardrailConfigDto = {
+    created_at: string;
+    created_by: string;
+    description: string | null;
+    fallback_message: string;
+    id: number;
+    is_active: boolean;
+    /**
+     * Seeded by the product (unrestricted, research_safe, clinical): editable, not deletable
+     */
+    is_preset: boolean;
+    name: string;
+    /**
+     * As stored, defaults filled in (priority, flags, action)
+     */
+    rules: Array<({
+        type: 'system_instruction';
+    } & SystemInstructionRuleDto) | ({
+        type: 'blocked_terms';
+    } & BlockedTermsRuleDto) | ({
+        type: 'regex';
+    } & RegexRuleDto) | ({
+        type: 'pii';
+    } & PiiRuleDto) | ({
+        type: 'max_length';
+    } & MaxLengthRuleDto)>;
+    updated_at: string;
+    updated_by: string;
+};
+
+export type GuardrailConfigListDto = {
+    /**
+     * Oldest first, presets included
+     */
+    configs: Array<GuardrailConfigDto>;
+    /**
+     * How many configs are listed
+     */
+    count: number;
+};
+
+export type GuardrailEventDto = {
+    action: 'block' | 'redact' | 'flag';
+    config_name: string;
+    created_at: string;
+    /**
+     * The match with some text around it; personal data masked
+     */
+    excerpt: string;
+    id: number;
+    /**
+     * The conversation message, null once it is deleted
+     */
+    message_id: number | null;
+    request_id: string | null;
+    /**
+     * The rule's position in the config
+     */
+    rule_index: number;
+    rule_type: 'system_instruction' | 'blocked_terms' | 'regex' | 'pii' | 'max_length';
+    stage: 'input' | 'output';
+    user_id: string;
+};
+
+export type GuardrailEventListDto = {
+    /**
+     * How many events this page has
+     */
+    count: number;
+    /**
+     * Newest first
+     */
+    events: Array<GuardrailEventDto>;
+    /**
+     * Pass as cursor for older events; null on the last page
+     */
+    next_cursor: string | null;
+};
+
+export type GuardrailPresetListDto = {
+    configs: Array<GuardrailConfigDto>;
+    presets: Array<string>;
+};
+
+export type HaltDto = {
+    /**
+     * Who halts (1 to 128 characters)
+     */
+    operator: string;
+    /**
+     * Why (1 to 1000 characters); the user-facing 423 quotes it
+     */
+    reason: string;
+};
+
+export type HaltResponseDto = {
+    halted_at: string;
+    intervention_id: number;
+    operator: string;
+    reason: string;
+    status: string;
+    user_id: string;
+};
+
+export type HaltedUserDto = {
+    halted_at: string;
+    operator: string | null;
+    reason: string | null;
+    user_id: string;
+};
+
 export type HealthDto = {
     status: string;
 };
 
+export type InjectDto = {
+    /**
+     * The message (1 to 8000 characters)
+     */
+    content: string;
+    /**
+     * Who speaks (1 to 128 characters)
+     */
+    operator: string;
+    /**
+     * `system`: a note only the AI sees, stored as "[Operator: NAME] content". `assistant`: the operator answers as the AI; the end user sees it live.
+     */
+    role?: 'system' | 'assistant';
+};
+
+export type InjectResponseDto = {
+    /**
+     * What was stored (system notes carry the operator prefix)
+     */
+    content: string;
+    created_at: string;
+    intervention_id: number;
+    message_id: number;
+    operator: string;
+    role: 'system' | 'assistant';
+    user_id: string;
+};
+
+export type InterventionDto = {
+    content: string | null;
+    created_at: string;
+    id: number;
+    kind: 'halt' | 'resume' | 'inject';
+    message_id: number | null;
+    operator: string;
+    reason: string | null;
+    role: 'system' | 'assistant';
+    user_id: string;
+};
+
+export type InterventionOverviewDto = {
+    /**
+     * Users halted now
+     */
+    count: number;
+    halted_users: Array<HaltedUserDto>;
+    /**
+     * Cursor for older interventions
+     */
+    next_cursor: string | null;
+    /**
+     * The intervention log, newest first
+     */
+    recent: Array<InterventionDto>;
+};
+
+export type LineChangeDto = {
+    type: 'added' | 'removed' | 'unchanged';
+    value: string;
+};
+
+export type LlmRequestDto = {
+    api: 'openai' | 'llamacpp';
+    /**
+     * Attempts made (1 = no retry)
+     */
+    attempts: number;
+    completion_tokens: number | null;
+    created_at: string;
+    error: string | null;
+    error_code: string | null;
+    guardrail_config: string | null;
+    id: number;
+    /**
+     * Whole call, retries included, in ms
+     */
+    latency_ms: number | null;
+    model: string | null;
+    prompt_tokens: number | null;
+    /**
+     * The chat request it served (x-request-id)
+     */
+    request_id: string | null;
+    status: 'ok' | 'error' | 'blocked' | 'interrupted';
+    /**
+     * Streamed to the client (POST /chat/stream)
+     */
+    stream: boolean;
+    template_name: string | null;
+    template_version: number | null;
+    /**
+     * Time to the first token (streams), in ms
+     */
+    ttft_ms: number | null;
+    user_id: string;
+};
+
+export type LlmRequestListDto = {
+    /**
+     * Calls matching the filters, over all pages
+     */
+    count: number;
+    /**
+     * Pass as cursor for older calls; null on the last page
+     */
+    next_cursor: string | null;
+    /**
+     * Newest first
+     */
+    requests: Array<LlmRequestDto>;
+};
+
+export type MaxLengthRuleDto = {
+    /**
+     * block (default); redact truncates to max_chars; flag only records
+     */
+    action?: 'block' | 'redact' | 'flag';
+    max_chars: number;
+    /**
+     * Higher runs first; equal priorities keep their order in the list
+     */
+    priority?: number;
+    /**
+     * Which text it checks: the user message, the reply, or both
+     */
+    stage: 'input' | 'output' | 'both';
+    type: 'max_length';
+};
+
+export type MemoryEntryDto = {
+    key: string;
+    /**
+     * Stays the same when the value is replaced
+     */
+    memory_id: number;
+    updated_at: string;
+    user_id: string;
+    value: string | number | boolean | {
+        [key: string]: unknown;
+    } | Array<unknown> | null;
+};
+
+export type MonitorMessageDto = {
+    content: string;
+    created_at: string;
+    id: number;
+    metadata: {
+        [key: string]: unknown;
+    };
+    operator: string | null;
+    role: 'user' | 'assistant' | 'system';
+    source: 'user' | 'llm' | 'operator';
+    template_name: string | null;
+    template_version: number | null;
+    /**
+     * False for operator notes and replies withheld by a halt
+     */
+    visible_to_user: boolean;
+};
+
+export type PiiRuleDto = {
+    /**
+     * block: input → 422 guardrail_blocked, output → the fallback message; redact: each match becomes [REDACTED]; flag: only recorded
+     */
+    action: 'block' | 'redact' | 'flag';
+    /**
+     * email; phone (international and common national formats, 7 to 15 digits); credit_card (13 to 19 digits passing the Luhn check); ip (IPv4 and IPv6)
+     */
+    kinds: Array<'email' | 'phone' | 'credit_card' | 'ip'>;
+    /**
+     * Higher runs first; equal priorities keep their order in the list
+     */
+    priority?: number;
+    /**
+     * Which text it checks: the user message, the reply, or both
+     */
+    stage: 'input' | 'output' | 'both';
+    type: 'pii';
+};
+
+export type PreviewLlmReplyDto = {
+    attempts: number;
+    completion_tokens: number;
+    finish_reason: string;
+    latency_ms: number;
+    model: string;
+    prompt_tokens: number;
+    response: string;
+};
+
+export type PreviewMessageDto = {
+    content: string;
+    role: 'system' | 'user' | 'assistant';
+};
+
+export type PreviewTemplateDto = {
+    /**
+     * Also send the prompt to the LLM and return its reply (nothing is stored)
+     */
+    call_llm?: boolean;
+    /**
+     * Unsaved content to render instead of the stored version (validated as on save)
+     */
+    content?: string;
+    message?: string;
+    user_id?: string;
+    /**
+     * Variables merged over the context (they win): the sample context, or a real user's with user_id
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+    /**
+     * Defaults to the current version
+     */
+    version?: number;
+};
+
 export type ReadinessCheckDto = {
+    /**
+     * LLM circuit breaker state
+     */
+    circuit?: 'closed' | 'open' | 'half_open';
     error?: string;
     latency_ms?: number;
     pending?: number;
-    status: 'ok' | 'failed';
+    status: 'ok' | 'failed' | 'degraded';
 };
 
 export type ReadinessDto = {
@@ -39,37 +592,1906 @@ export type ReadinessDto = {
     status: string;
 };
 
-export type HealthControllerGetHealthData = {
+export type RegexRuleDto = {
+    /**
+     * block: input → 422 guardrail_blocked, output → the fallback message; redact: each match becomes [REDACTED]; flag: only recorded
+     */
+    action: 'block' | 'redact' | 'flag';
+    /**
+     * Any of i, m, s, u (matching is always global)
+     */
+    flags?: string;
+    /**
+     * JavaScript regular expression, compiled on save. Rejected (422) when invalid, when it matches empty text, or when it can backtrack catastrophically: nested repetition ((a+)+), repeated alternatives starting alike ((a|aa)+), repetitions that can take over each other's text (\d+\d+, .*x.*). In streamed replies matches up to 256 characters are caught.
+     */
+    pattern: string;
+    /**
+     * Higher runs first; equal priorities keep their order in the list
+     */
+    priority?: number;
+    /**
+     * Which text it checks: the user message, the reply, or both
+     */
+    stage: 'input' | 'output' | 'both';
+    type: 'regex';
+};
+
+export type ResumeResponseDto = {
+    intervention_id: number;
+    operator: string;
+    status: string;
+    user_id: string;
+};
+
+export type RollbackResultDto = {
+    new_version: number;
+    /**
+     * The version whose content and config were restored
+     */
+    rolled_back_to: number;
+    template_id: number;
+};
+
+export type SetMemoryValueDto = {
+    /**
+     * Any JSON value, null included, stored and returned exactly; at most 65536 bytes as JSON and 32 levels deep.
+     */
+    value: string | number | boolean | {
+        [key: string]: unknown;
+    } | Array<unknown> | null;
+};
+
+export type StatsOverviewDto = {
+    /**
+     * The same, over the last 60 minutes
+     */
+    active_users_hour: number;
+    /**
+     * Users whose conversation got a message (theirs, the AI's or an operator's) since 00:00 UTC
+     */
+    active_users_today: number;
+    /**
+     * The moment these numbers describe
+     */
+    as_of: string;
+    /**
+     * Mean latency of the successful LLM calls of the last 60 minutes, in ms; null without any
+     */
+    avg_response_time_ms: number | null;
+    /**
+     * Share of the LLM calls of the last 60 minutes that failed (status error); 0 without calls
+     */
+    error_rate_percent: number;
+    /**
+     * Users currently halted
+     */
+    halted_users: number;
+    /**
+     * LLM calls since 00:00 UTC, whatever their status
+     */
+    llm_requests_today: number;
+    /**
+     * Messages users sent in the last 60 minutes
+     */
+    messages_per_hour: number;
+    /**
+     * 95th percentile of the same latencies (interpolated), in ms; null without any
+     */
+    p95_response_time_ms: number | null;
+    /**
+     * The 5 templates with the most LLM calls since 00:00 UTC, most used first
+     */
+    top_templates: Array<TemplateUsageDto>;
+    /**
+     * Messages users sent since 00:00 UTC
+     */
+    total_messages_today: number;
+};
+
+export type SystemInstructionRuleDto = {
+    /**
+     * Prepended to the prompt, higher priority first
+     */
+    content: string;
+    /**
+     * Higher runs first; equal priorities keep their order in the list
+     */
+    priority?: number;
+    type: 'system_instruction';
+};
+
+export type TemplateDiffDto = {
+    changes: Array<LineChangeDto>;
+    config_changed: boolean;
+    /**
+     * Unified diff of the content
+     */
+    diff: string;
+    from: number;
+    from_config: {
+        [key: string]: unknown;
+    };
+    name: string;
+    template_id: number;
+    to: number;
+    to_config: {
+        [key: string]: unknown;
+    };
+};
+
+export type TemplateDto = {
+    config: {
+        [key: string]: unknown;
+    };
+    content: string;
+    created_at: string;
+    created_by: string;
+    id: number;
+    is_active: boolean;
+    /**
+     * At most one template is the default
+     */
+    is_default: boolean;
+    name: string;
+    updated_at: string;
+    updated_by: string;
+    /**
+     * Current version
+     */
+    version: number;
+};
+
+export type TemplateHistoryDto = {
+    name: string;
+    template_id: number;
+    /**
+     * Newest first
+     */
+    versions: Array<TemplateVersionDto>;
+};
+
+export type TemplateListDto = {
+    /**
+     * Total matching templates (all pages)
+     */
+    count: number;
+    /**
+     * Pass as `cursor` for the next page; null on the last page
+     */
+    next_cursor: string | null;
+    templates: Array<TemplateSummaryDto>;
+};
+
+export type TemplatePreviewDto = {
+    /**
+     * The reply, with call_llm
+     */
+    llm: PreviewLlmReplyDto | null;
+    /**
+     * The messages an LLM call sends: the prompt, the history unless the template shows it, the message
+     */
+    messages: Array<PreviewMessageDto>;
+    render_time_ms: number;
+    rendered: string;
+    template_name: string;
+    /**
+     * Variables the template read
+     */
+    variables_used: Array<string>;
+    /**
+     * The version rendered; null when unsaved content was given
+     */
+    version: number | null;
+};
+
+export type TemplateStatusDto = {
+    created_at: string;
+    created_by: string;
+    id: number;
+    is_active: boolean;
+    /**
+     * At most one template is the default
+     */
+    is_default: boolean;
+    message: string;
+    name: string;
+    updated_at: string;
+    updated_by: string;
+    /**
+     * Current version
+     */
+    version: number;
+};
+
+export type TemplateSummaryDto = {
+    created_at: string;
+    created_by: string;
+    id: number;
+    is_active: boolean;
+    /**
+     * At most one template is the default
+     */
+    is_default: boolean;
+    name: string;
+    updated_at: string;
+    updated_by: string;
+    /**
+     * Current version
+     */
+    version: number;
+};
+
+export type TemplateUsageDto = {
+    /**
+     * LLM calls made with this template
+     */
+    count: number;
+    name: string;
+};
+
+export type TemplateVersionDto = {
+    change_description: string | null;
+    config: {
+        [key: string]: unknown;
+    };
+    content: string;
+    created_at: string;
+    created_by: string;
+    /**
+     * Set when this version restored an earlier one
+     */
+    rolled_back_from: number | null;
+    version: number;
+};
+
+export type TimeseriesDto = {
+    bucket: 'hour' | 'day';
+    /**
+     * Start of the first bucket
+     */
+    from: string;
+    /**
+     * One point per bucket, oldest first, empty buckets included with zero counts and null latencies; at most 1000. Default range: the last 24 hours or 30 days, current one included.
+     */
+    points: Array<TimeseriesPointDto>;
+    /**
+     * End asked for
+     */
+    to: string;
+};
+
+export type TimeseriesPointDto = {
+    /**
+     * Users whose conversation got a message
+     */
+    active_users: number;
+    /**
+     * Mean latency of the successful calls, in ms; null without any
+     */
+    avg_latency_ms: number | null;
+    bucket_start: string;
+    completion_tokens: number;
+    /**
+     * errors / llm_requests × 100; 0 without calls
+     */
+    error_rate_percent: number;
+    /**
+     * LLM calls with status error
+     */
+    errors: number;
+    /**
+     * LLM calls, whatever their status
+     */
+    llm_requests: number;
+    /**
+     * Messages users sent
+     */
+    messages: number;
+    /**
+     * Median latency, in ms
+     */
+    p50_latency_ms: number | null;
+    /**
+     * 95th percentile latency, in ms
+     */
+    p95_latency_ms: number | null;
+    prompt_tokens: number;
+};
+
+export type UpdateGuardrailConfigDto = {
+    /**
+     * null clears it
+     */
+    description?: string | null;
+    fallback_message?: string;
+    /**
+     * false deactivates (chats naming it get 404), true reactivates
+     */
+    is_active?: boolean;
+    /**
+     * Replaces all rules when given
+     */
+    rules?: Array<({
+        type: 'system_instruction';
+    } & SystemInstructionRuleDto) | ({
+        type: 'blocked_terms';
+    } & BlockedTermsRuleDto) | ({
+        type: 'regex';
+    } & RegexRuleDto) | ({
+        type: 'pii';
+    } & PiiRuleDto) | ({
+        type: 'max_length';
+    } & MaxLengthRuleDto)>;
+    updated_by?: string;
+};
+
+export type UpdateTemplateDto = {
+    change_description?: string;
+    /**
+     * Version settings. Known keys are checked: history_limit (0-100), temperature (0-2), max_tokens (1-32768), top_p (0-1), stop (string or up to 4 strings), model, guardrail_config. Other keys are kept as given. Omitted: the previous version's config is kept.
+     */
+    config?: {
+        [key: string]: unknown;
+    };
+    content: string;
+    updated_by: string;
+};
+
+export type UpdateTemplateResultDto = {
+    new_version: number;
+    template_id: number;
+};
+
+export type UpdatedGuardrailConfigDto = {
+    config: GuardrailConfigDto;
+    message: 'Config updated';
+};
+
+export type UserListDto = {
+    /**
+     * Users matching the filters, over all pages
+     */
+    count: number;
+    next_cursor: string | null;
+    /**
+     * Most recently active first
+     */
+    users: Array<UserSummaryDto>;
+};
+
+export type UserMemoryDto = {
+    /**
+     * Every key of the user with its JSON value, in key order; {} when none.
+     */
+    memory: {
+        [key: string]: unknown;
+    };
+    user_id: string;
+};
+
+export type UserStateChangeDto = {
+    /**
+     * Required here or in the body. `active`, `halted` (stops the AI, like a halt) or an operator label such as `learning` that templates see as {{user_mode}}.
+     */
+    mode?: string;
+    /**
+     * Who (1 to 128 characters)
+     */
+    operator?: string;
+    /**
+     * Why (1 to 1000 characters)
+     */
+    reason?: string;
+};
+
+export type UserStateDto = {
+    first_seen: string;
+    last_activity: string;
+    /**
+     * Messages stored for the user
+     */
+    message_count: number;
+    /**
+     * Only `halted` stops the AI
+     */
+    mode: string;
+    operator: string | null;
+    reason: string | null;
+    /**
+     * When the mode last changed
+     */
+    updated_at: string;
+    user_id: string;
+};
+
+export type UserStatsDto = {
+    /**
+     * Mean latency of their successful LLM calls, in ms; null without any
+     */
+    avg_response_time_ms: number | null;
+    first_seen: string;
+    /**
+     * When their conversation last got a message
+     */
+    last_seen: string;
+    /**
+     * Their mode (`halted` stops the AI)
+     */
+    mode: string;
+    /**
+     * Their LLM calls that failed (status error)
+     */
+    total_errors: number;
+    /**
+     * Their LLM calls, whatever the status
+     */
+    total_llm_requests: number;
+    /**
+     * Messages stored in their conversation (theirs, the AI's and operators')
+     */
+    total_messages: number;
+    user_id: string;
+};
+
+export type UserSummaryDto = {
+    first_seen: string;
+    last_activity: string;
+    message_count: number;
+    operator: string | null;
+    reason: string | null;
+    /**
+     * The mode: active, halted or an operator label
+     */
+    state: string;
+    user_id: string;
+};
+
+export type GetConversationData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor of the previous page: older messages
+         */
+        before?: string;
+    };
+    url: '/admin/conversations/{user_id}';
+};
+
+export type GetConversationErrors = {
+    /**
+     * user_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetConversationError = GetConversationErrors[keyof GetConversationErrors];
+
+export type GetConversationResponses = {
+    200: ConversationDto;
+};
+
+export type GetConversationResponse = GetConversationResponses[keyof GetConversationResponses];
+
+export type StreamAdminEventsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Resume: events after this id are sent first (browsers send it when they reconnect)
+         */
+        'Last-Event-ID'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * Comma-separated event types to receive (default: all): message.created, user.state_changed, intervention.created, template.changed, guardrail.fired, guardrail_config.changed
+         */
+        types?: Array<string>;
+        /**
+         * Only this user's events
+         */
+        user_id?: string;
+        /**
+         * Resume after this event id (same as the Last-Event-ID header)
+         */
+        last_event_id?: number;
+    };
+    url: '/admin/events';
+};
+
+export type StreamAdminEventsErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type StreamAdminEventsError = StreamAdminEventsErrors[keyof StreamAdminEventsErrors];
+
+export type StreamAdminEventsResponses = {
+    /**
+     * An event stream
+     */
+    200: string;
+};
+
+export type StreamAdminEventsResponse = StreamAdminEventsResponses[keyof StreamAdminEventsResponses];
+
+export type ListGuardrailConfigsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Include inactive configs
+         */
+        include_inactive?: boolean;
+    };
+    url: '/admin/guardrails';
+};
+
+export type ListGuardrailConfigsErrors = {
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListGuardrailConfigsError = ListGuardrailConfigsErrors[keyof ListGuardrailConfigsErrors];
+
+export type ListGuardrailConfigsResponses = {
+    200: GuardrailConfigListDto;
+};
+
+export type ListGuardrailConfigsResponse = ListGuardrailConfigsResponses[keyof ListGuardrailConfigsResponses];
+
+export type CreateGuardrailConfigData = {
+    body: CreateGuardrailConfigDto;
+    path?: never;
+    query?: never;
+    url: '/admin/guardrails';
+};
+
+export type CreateGuardrailConfigErrors = {
+    /**
+     * malformed_json: the body is not valid JSON
+     */
+    400: ErrorResponseDto;
+    /**
+     * guardrail_exists: a config with this name exists (maybe inactive)
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
+     */
+    422: ErrorResponseDto;
+};
+
+export type CreateGuardrailConfigError = CreateGuardrailConfigErrors[keyof CreateGuardrailConfigErrors];
+
+export type CreateGuardrailConfigResponses = {
+    201: GuardrailConfigDto;
+};
+
+export type CreateGuardrailConfigResponse = CreateGuardrailConfigResponses[keyof CreateGuardrailConfigResponses];
+
+export type ListGuardrailEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only this user's events
+         */
+        user_id?: string;
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/guardrails/events';
+};
+
+export type ListGuardrailEventsErrors = {
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why (a cursor not from this list is one)
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListGuardrailEventsError = ListGuardrailEventsErrors[keyof ListGuardrailEventsErrors];
+
+export type ListGuardrailEventsResponses = {
+    200: GuardrailEventListDto;
+};
+
+export type ListGuardrailEventsResponse = ListGuardrailEventsResponses[keyof ListGuardrailEventsResponses];
+
+export type GetGuardrailConfigByIdData = {
+    body?: never;
+    path: {
+        config_id: number;
+    };
+    query?: never;
+    url: '/admin/guardrails/id/{config_id}';
+};
+
+export type GetGuardrailConfigByIdErrors = {
+    /**
+     * guardrail_not_found: no config with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetGuardrailConfigByIdError = GetGuardrailConfigByIdErrors[keyof GetGuardrailConfigByIdErrors];
+
+export type GetGuardrailConfigByIdResponses = {
+    200: GuardrailConfigDto;
+};
+
+export type GetGuardrailConfigByIdResponse = GetGuardrailConfigByIdResponses[keyof GetGuardrailConfigByIdResponses];
+
+export type ListGuardrailPresetsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/guardrails/presets';
+};
+
+export type ListGuardrailPresetsResponses = {
+    200: GuardrailPresetListDto;
+};
+
+export type ListGuardrailPresetsResponse = ListGuardrailPresetsResponses[keyof ListGuardrailPresetsResponses];
+
+export type DeleteGuardrailConfigData = {
+    body?: never;
+    path: {
+        config_id: number;
+    };
+    query?: {
+        /**
+         * true deactivates (soft delete); false deletes the config (not presets)
+         */
+        soft?: boolean;
+    };
+    url: '/admin/guardrails/{config_id}';
+};
+
+export type DeleteGuardrailConfigErrors = {
+    /**
+     * guardrail_not_found: no config with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * guardrail_is_preset: presets cannot be deleted (soft=false)
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type DeleteGuardrailConfigError = DeleteGuardrailConfigErrors[keyof DeleteGuardrailConfigErrors];
+
+export type DeleteGuardrailConfigResponses = {
+    200: DeletedGuardrailConfigDto;
+};
+
+export type DeleteGuardrailConfigResponse = DeleteGuardrailConfigResponses[keyof DeleteGuardrailConfigResponses];
+
+export type UpdateGuardrailConfigData = {
+    body: UpdateGuardrailConfigDto;
+    path: {
+        config_id: number;
+    };
+    query?: never;
+    url: '/admin/guardrails/{config_id}';
+};
+
+export type UpdateGuardrailConfigErrors = {
+    /**
+     * malformed_json: the body is not valid JSON
+     */
+    400: ErrorResponseDto;
+    /**
+     * guardrail_not_found: no config with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
+     */
+    422: ErrorResponseDto;
+};
+
+export type UpdateGuardrailConfigError = UpdateGuardrailConfigErrors[keyof UpdateGuardrailConfigErrors];
+
+export type UpdateGuardrailConfigResponses = {
+    200: UpdatedGuardrailConfigDto;
+};
+
+export type UpdateGuardrailConfigResponse = UpdateGuardrailConfigResponses[keyof UpdateGuardrailConfigResponses];
+
+export type GetGuardrailConfigData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/admin/guardrails/{name}';
+};
+
+export type GetGuardrailConfigErrors = {
+    /**
+     * guardrail_not_found: no config with this name
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetGuardrailConfigError = GetGuardrailConfigErrors[keyof GetGuardrailConfigErrors];
+
+export type GetGuardrailConfigResponses = {
+    200: GuardrailConfigDto;
+};
+
+export type GetGuardrailConfigResponse = GetGuardrailConfigResponses[keyof GetGuardrailConfigResponses];
+
+export type ListInterventionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+        /**
+         * Only this user's interventions
+         */
+        user_id?: string;
+        kind?: 'halt' | 'resume' | 'inject';
+    };
+    url: '/admin/interventions';
+};
+
+export type ListInterventionsErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListInterventionsError = ListInterventionsErrors[keyof ListInterventionsErrors];
+
+export type ListInterventionsResponses = {
+    200: InterventionOverviewDto;
+};
+
+export type ListInterventionsResponse = ListInterventionsResponses[keyof ListInterventionsResponses];
+
+export type HaltUserData = {
+    body: HaltDto;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/interventions/{user_id}/halt';
+};
+
+export type HaltUserErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed: operator and reason are required
+     */
+    422: ErrorResponseDto;
+};
+
+export type HaltUserError = HaltUserErrors[keyof HaltUserErrors];
+
+export type HaltUserResponses = {
+    200: HaltResponseDto;
+};
+
+export type HaltUserResponse = HaltUserResponses[keyof HaltUserResponses];
+
+export type InjectMessageData = {
+    body: InjectDto;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/interventions/{user_id}/inject';
+};
+
+export type InjectMessageErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type InjectMessageError = InjectMessageErrors[keyof InjectMessageErrors];
+
+export type InjectMessageResponses = {
+    200: InjectResponseDto;
+};
+
+export type InjectMessageResponse = InjectMessageResponses[keyof InjectMessageResponses];
+
+export type ResumeUserData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Who resumes (1 to 128 characters); default "operator"
+         */
+        operator?: string;
+    };
+    url: '/admin/interventions/{user_id}/resume';
+};
+
+export type ResumeUserErrors = {
+    /**
+     * not_halted: the user is not halted
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type ResumeUserError = ResumeUserErrors[keyof ResumeUserErrors];
+
+export type ResumeUserResponses = {
+    200: ResumeResponseDto;
+};
+
+export type ResumeUserResponse = ResumeUserResponses[keyof ResumeUserResponses];
+
+export type ListLlmRequestsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z)
+         */
+        from?: string;
+        /**
+         * End, exclusive (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z); default now
+         */
+        to?: string;
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+        /**
+         * Only this user's calls
+         */
+        user_id?: string;
+        /**
+         * Only calls made with this template (its name)
+         */
+        template?: string;
+        status?: 'ok' | 'error' | 'blocked' | 'interrupted';
+    };
+    url: '/admin/llm-requests';
+};
+
+export type ListLlmRequestsErrors = {
+    /**
+     * validation_failed: details.fields names a bad limit, cursor, user_id, template, status, from or to, from not before to, or an unknown parameter
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListLlmRequestsError = ListLlmRequestsErrors[keyof ListLlmRequestsErrors];
+
+export type ListLlmRequestsResponses = {
+    200: LlmRequestListDto;
+};
+
+export type ListLlmRequestsResponse = ListLlmRequestsResponses[keyof ListLlmRequestsResponses];
+
+export type ClearUserMemoryData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/memory/{user_id}';
+};
+
+export type ClearUserMemoryErrors = {
+    /**
+     * validation_failed: details.fields names user_id or key
+     */
+    422: ErrorResponseDto;
+};
+
+export type ClearUserMemoryError = ClearUserMemoryErrors[keyof ClearUserMemoryErrors];
+
+export type ClearUserMemoryResponses = {
+    200: ClearedMemoryDto;
+};
+
+export type ClearUserMemoryResponse = ClearUserMemoryResponses[keyof ClearUserMemoryResponses];
+
+export type GetUserMemoryData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/memory/{user_id}';
+};
+
+export type GetUserMemoryErrors = {
+    /**
+     * validation_failed: details.fields names user_id or key
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetUserMemoryError = GetUserMemoryErrors[keyof GetUserMemoryErrors];
+
+export type GetUserMemoryResponses = {
+    200: UserMemoryDto;
+};
+
+export type GetUserMemoryResponse = GetUserMemoryResponses[keyof GetUserMemoryResponses];
+
+export type DeleteUserMemoryKeyData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter, digit or _ (not __proto__, constructor or prototype). Keys starting with __ are kept but hidden from the prompt's user_context.
+         */
+        key: string;
+    };
+    query?: never;
+    url: '/admin/memory/{user_id}/{key}';
+};
+
+export type DeleteUserMemoryKeyErrors = {
+    /**
+     * memory_key_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields names user_id or key
+     */
+    422: ErrorResponseDto;
+};
+
+export type DeleteUserMemoryKeyError = DeleteUserMemoryKeyErrors[keyof DeleteUserMemoryKeyErrors];
+
+export type DeleteUserMemoryKeyResponses = {
+    200: DeletedMemoryKeyDto;
+};
+
+export type DeleteUserMemoryKeyResponse = DeleteUserMemoryKeyResponses[keyof DeleteUserMemoryKeyResponses];
+
+export type GetUserMemoryKeyData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter, digit or _ (not __proto__, constructor or prototype). Keys starting with __ are kept but hidden from the prompt's user_context.
+         */
+        key: string;
+    };
+    query?: never;
+    url: '/admin/memory/{user_id}/{key}';
+};
+
+export type GetUserMemoryKeyErrors = {
+    /**
+     * memory_key_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields names user_id or key
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetUserMemoryKeyError = GetUserMemoryKeyErrors[keyof GetUserMemoryKeyErrors];
+
+export type GetUserMemoryKeyResponses = {
+    200: MemoryEntryDto;
+};
+
+export type GetUserMemoryKeyResponse = GetUserMemoryKeyResponses[keyof GetUserMemoryKeyResponses];
+
+export type SetUserMemoryData = {
+    body: SetMemoryValueDto;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 _ . : - starting with a letter, digit or _ (not __proto__, constructor or prototype). Keys starting with __ are kept but hidden from the prompt's user_context.
+         */
+        key: string;
+    };
+    query?: never;
+    url: '/admin/memory/{user_id}/{key}';
+};
+
+export type SetUserMemoryErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed: bad user_id or key, value missing, too large or too deep, or an unknown body field; details.fields says which
+     */
+    422: ErrorResponseDto;
+};
+
+export type SetUserMemoryError = SetUserMemoryErrors[keyof SetUserMemoryErrors];
+
+export type SetUserMemoryResponses = {
+    200: MemoryEntryDto;
+};
+
+export type SetUserMemoryResponse = SetUserMemoryResponses[keyof SetUserMemoryResponses];
+
+export type GetUserStateData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/state/{user_id}';
+};
+
+export type GetUserStateErrors = {
+    /**
+     * state_not_found: never seen
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetUserStateError = GetUserStateErrors[keyof GetUserStateErrors];
+
+export type GetUserStateResponses = {
+    200: UserStateDto;
+};
+
+export type GetUserStateResponse = GetUserStateResponses[keyof GetUserStateResponses];
+
+export type SetUserStateData = {
+    body?: UserStateChangeDto;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Required here or in the body. `active`, `halted` (stops the AI, like a halt) or an operator label such as `learning` that templates see as {{user_mode}}.
+         */
+        mode?: string;
+        /**
+         * Why (1 to 1000 characters)
+         */
+        reason?: string;
+        /**
+         * Who (1 to 128 characters)
+         */
+        operator?: string;
+    };
+    url: '/admin/state/{user_id}';
+};
+
+export type SetUserStateErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed: bad user_id, mode missing or invalid, unknown fields
+     */
+    422: ErrorResponseDto;
+};
+
+export type SetUserStateError = SetUserStateErrors[keyof SetUserStateErrors];
+
+export type SetUserStateResponses = {
+    200: UserStateDto;
+};
+
+export type SetUserStateResponse = SetUserStateResponses[keyof SetUserStateResponses];
+
+export type AggregateStatsData = {
+    body: AggregateStatsDto;
+    path?: never;
+    query?: never;
+    url: '/admin/stats/aggregate';
+};
+
+export type AggregateStatsErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * aggregation_running: another run holds the lock
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 31 days
+     */
+    422: ErrorResponseDto;
+};
+
+export type AggregateStatsError = AggregateStatsErrors[keyof AggregateStatsErrors];
+
+export type AggregateStatsResponses = {
+    200: AggregationResultDto;
+};
+
+export type AggregateStatsResponse = AggregateStatsResponses[keyof AggregateStatsResponses];
+
+export type GetStatsOverviewData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/stats/overview';
+};
+
+export type GetStatsOverviewResponses = {
+    200: StatsOverviewDto;
+};
+
+export type GetStatsOverviewResponse = GetStatsOverviewResponses[keyof GetStatsOverviewResponses];
+
+export type GetStatsTimeseriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Start (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z)
+         */
+        from?: string;
+        /**
+         * End, exclusive (ISO 8601 date (UTC midnight) or date-time with a zone, e.g. 2026-01-15T09:30:00Z); default now
+         */
+        to?: string;
+        /**
+         * UTC hours or UTC days
+         */
+        bucket?: 'hour' | 'day';
+    };
+    url: '/admin/stats/timeseries';
+};
+
+export type GetStatsTimeseriesErrors = {
+    /**
+     * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 1000 buckets
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetStatsTimeseriesError = GetStatsTimeseriesErrors[keyof GetStatsTimeseriesErrors];
+
+export type GetStatsTimeseriesResponses = {
+    200: TimeseriesDto;
+};
+
+export type GetStatsTimeseriesResponse = GetStatsTimeseriesResponses[keyof GetStatsTimeseriesResponses];
+
+export type GetUserStatsData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/admin/stats/users/{user_id}';
+};
+
+export type GetUserStatsErrors = {
+    /**
+     * user_not_found: never seen
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields names user_id
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetUserStatsError = GetUserStatsErrors[keyof GetUserStatsErrors];
+
+export type GetUserStatsResponses = {
+    200: UserStatsDto;
+};
+
+export type GetUserStatsResponse = GetUserStatsResponses[keyof GetUserStatsResponses];
+
+export type ListTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Include inactive templates
+         */
+        include_inactive?: boolean;
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+    };
+    url: '/admin/templates';
+};
+
+export type ListTemplatesErrors = {
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListTemplatesError = ListTemplatesErrors[keyof ListTemplatesErrors];
+
+export type ListTemplatesResponses = {
+    200: TemplateListDto;
+};
+
+export type ListTemplatesResponse = ListTemplatesResponses[keyof ListTemplatesResponses];
+
+export type CreateTemplateData = {
+    body: CreateTemplateDto;
+    path?: never;
+    query?: never;
+    url: '/admin/templates';
+};
+
+export type CreateTemplateErrors = {
+    /**
+     * malformed_json: the body is not valid JSON
+     */
+    400: ErrorResponseDto;
+    /**
+     * template_exists: a template with this name exists
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why (config keys as config.<key>); or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     */
+    422: ErrorResponseDto;
+};
+
+export type CreateTemplateError = CreateTemplateErrors[keyof CreateTemplateErrors];
+
+export type CreateTemplateResponses = {
+    201: TemplateDto;
+};
+
+export type CreateTemplateResponse = CreateTemplateResponses[keyof CreateTemplateResponses];
+
+export type GetTemplateData = {
+    body?: never;
+    path: {
+        name: string;
+    };
+    query?: never;
+    url: '/admin/templates/{name}';
+};
+
+export type GetTemplateErrors = {
+    /**
+     * template_not_found: no template with this name
+     */
+    404: ErrorResponseDto;
+};
+
+export type GetTemplateError = GetTemplateErrors[keyof GetTemplateErrors];
+
+export type GetTemplateResponses = {
+    200: TemplateDto;
+};
+
+export type GetTemplateResponse = GetTemplateResponses[keyof GetTemplateResponses];
+
+export type UpdateTemplateData = {
+    body: UpdateTemplateDto;
+    path: {
+        template_id: number;
+    };
+    query?: never;
+    url: '/admin/templates/{template_id}';
+};
+
+export type UpdateTemplateErrors = {
+    /**
+     * malformed_json: the body is not valid JSON
+     */
+    400: ErrorResponseDto;
+    /**
+     * template_not_found: no template with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     */
+    422: ErrorResponseDto;
+};
+
+export type UpdateTemplateError = UpdateTemplateErrors[keyof UpdateTemplateErrors];
+
+export type UpdateTemplateResponses = {
+    200: UpdateTemplateResultDto;
+};
+
+export type UpdateTemplateResponse = UpdateTemplateResponses[keyof UpdateTemplateResponses];
+
+export type ActivateTemplateData = {
+    body?: never;
+    path: {
+        template_id: number;
+    };
+    query?: {
+        updated_by?: string;
+    };
+    url: '/admin/templates/{template_id}/activate';
+};
+
+export type ActivateTemplateErrors = {
+    /**
+     * template_not_found: no template with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type ActivateTemplateError = ActivateTemplateErrors[keyof ActivateTemplateErrors];
+
+export type ActivateTemplateResponses = {
+    200: TemplateStatusDto;
+};
+
+export type ActivateTemplateResponse = ActivateTemplateResponses[keyof ActivateTemplateResponses];
+
+export type DeactivateTemplateData = {
+    body?: never;
+    path: {
+        template_id: number;
+    };
+    query?: {
+        updated_by?: string;
+    };
+    url: '/admin/templates/{template_id}/deactivate';
+};
+
+export type DeactivateTemplateErrors = {
+    /**
+     * template_not_found: no template with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * template_is_default: make another template the default first
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type DeactivateTemplateError = DeactivateTemplateErrors[keyof DeactivateTemplateErrors];
+
+export type DeactivateTemplateResponses = {
+    200: TemplateStatusDto;
+};
+
+export type DeactivateTemplateResponse = DeactivateTemplateResponses[keyof DeactivateTemplateResponses];
+
+export type SetDefaultTemplateData = {
+    body?: never;
+    path: {
+        template_id: number;
+    };
+    query?: {
+        updated_by?: string;
+    };
+    url: '/admin/templates/{template_id}/default';
+};
+
+export type SetDefaultTemplateErrors = {
+    /**
+     * template_not_found: no template with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * template_inactive: activate the template first
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type SetDefaultTemplateError = SetDefaultTemplateErrors[keyof SetDefaultTemplateErrors];
+
+export type SetDefaultTemplateResponses = {
+    200: TemplateStatusDto;
+};
+
+export type SetDefaultTemplateResponse = SetDefaultTemplateResponses[keyof SetDefaultTemplateResponses];
+
+export type DiffTemplateVersionsData = {
+    body?: never;
+    path: {
+        template_id: number;
+    };
+    query?: {
+        /**
+         * Defaults to the version before `to`
+         */
+        from?: number;
+        /**
+         * Defaults to the current version
+         */
+        to?: number;
+    };
+    url: '/admin/templates/{template_id}/diff';
+};
+
+export type DiffTemplateVersionsErrors = {
+    /**
+     * template_not_found: no template with this id; or version_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type DiffTemplateVersionsError = DiffTemplateVersionsErrors[keyof DiffTemplateVersionsErrors];
+
+export type DiffTemplateVersionsResponses = {
+    200: TemplateDiffDto;
+};
+
+export type DiffTemplateVersionsResponse = DiffTemplateVersionsResponses[keyof DiffTemplateVersionsResponses];
+
+export type GetTemplateHistoryData = {
+    body?: never;
+    path: {
+        template_id: number;
+    };
+    query?: never;
+    url: '/admin/templates/{template_id}/history';
+};
+
+export type GetTemplateHistoryErrors = {
+    /**
+     * template_not_found: no template with this id
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetTemplateHistoryError = GetTemplateHistoryErrors[keyof GetTemplateHistoryErrors];
+
+export type GetTemplateHistoryResponses = {
+    200: TemplateHistoryDto;
+};
+
+export type GetTemplateHistoryResponse = GetTemplateHistoryResponses[keyof GetTemplateHistoryResponses];
+
+export type PreviewTemplateData = {
+    body: PreviewTemplateDto;
+    path: {
+        template_id: number;
+    };
+    query?: never;
+    url: '/admin/templates/{template_id}/preview';
+};
+
+export type PreviewTemplateErrors = {
+    /**
+     * malformed_json: the body is not valid JSON
+     */
+    400: ErrorResponseDto;
+    /**
+     * template_not_found: no template with this id; or version_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     */
+    422: ErrorResponseDto;
+    /**
+     * llm_unavailable or llm_rejected (with call_llm)
+     */
+    502: ErrorResponseDto;
+    /**
+     * llm_unavailable: circuit open (with call_llm)
+     */
+    503: ErrorResponseDto;
+    /**
+     * llm_timeout (with call_llm)
+     */
+    504: ErrorResponseDto;
+};
+
+export type PreviewTemplateError = PreviewTemplateErrors[keyof PreviewTemplateErrors];
+
+export type PreviewTemplateResponses = {
+    200: TemplatePreviewDto;
+};
+
+export type PreviewTemplateResponse = PreviewTemplateResponses[keyof PreviewTemplateResponses];
+
+export type RollbackTemplateData = {
+    body?: never;
+    path: {
+        template_id: number;
+        version: number;
+    };
+    query?: {
+        updated_by?: string;
+    };
+    url: '/admin/templates/{template_id}/rollback/{version}';
+};
+
+export type RollbackTemplateErrors = {
+    /**
+     * template_not_found: no template with this id; or version_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * validation_failed: details.fields lists each bad, missing or unknown field and why
+     */
+    422: ErrorResponseDto;
+};
+
+export type RollbackTemplateError = RollbackTemplateErrors[keyof RollbackTemplateErrors];
+
+export type RollbackTemplateResponses = {
+    200: RollbackResultDto;
+};
+
+export type RollbackTemplateResponse = RollbackTemplateResponses[keyof RollbackTemplateResponses];
+
+export type ListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+        /**
+         * Part of the user id, any case
+         */
+        search?: string;
+        /**
+         * Only users in this mode
+         */
+        mode?: string;
+    };
+    url: '/admin/users';
+};
+
+export type ListUsersErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
+
+export type ListUsersResponses = {
+    200: UserListDto;
+};
+
+export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
+
+export type SendChatMessageData = {
+    body: ChatRequestDto;
+    path?: never;
+    query?: never;
+    url: '/chat';
+};
+
+export type SendChatMessageErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * template_not_found, guardrail_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * template_inactive
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+    /**
+     * conversation_halted: details {reason, operator, message_stored}
+     */
+    423: ErrorResponseDto;
+    /**
+     * llm_unavailable (after retries), llm_rejected
+     */
+    502: ErrorResponseDto;
+    /**
+     * no_template; llm_unavailable while the circuit is open
+     */
+    503: ErrorResponseDto;
+    /**
+     * llm_timeout
+     */
+    504: ErrorResponseDto;
+};
+
+export type SendChatMessageError = SendChatMessageErrors[keyof SendChatMessageErrors];
+
+export type SendChatMessageResponses = {
+    200: ChatResponseDto;
+};
+
+export type SendChatMessageResponse = SendChatMessageResponses[keyof SendChatMessageResponses];
+
+export type StreamChatEventsData = {
+    body?: never;
+    headers?: {
+        /**
+         * Resume: events after this id are sent first (browsers send it when they reconnect)
+         */
+        'Last-Event-ID'?: string;
+    };
+    path?: never;
+    query?: {
+        /**
+         * The end user whose events to receive
+         */
+        user_id?: string;
+        /**
+         * Resume after this event id (same as the Last-Event-ID header)
+         */
+        last_event_id?: number;
+    };
+    url: '/chat/events';
+};
+
+export type StreamChatEventsErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type StreamChatEventsError = StreamChatEventsErrors[keyof StreamChatEventsErrors];
+
+export type StreamChatEventsResponses = {
+    /**
+     * An event stream
+     */
+    200: string;
+};
+
+export type StreamChatEventsResponse = StreamChatEventsResponses[keyof StreamChatEventsResponses];
+
+export type GetChatHistoryData = {
+    body?: never;
+    path?: never;
+    query: {
+        user_id: string;
+        limit?: number;
+        /**
+         * next_cursor of the previous page: older messages
+         */
+        before?: string;
+    };
+    url: '/chat/history';
+};
+
+export type GetChatHistoryErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type GetChatHistoryError = GetChatHistoryErrors[keyof GetChatHistoryErrors];
+
+export type GetChatHistoryResponses = {
+    200: ChatHistoryDto;
+};
+
+export type GetChatHistoryResponse = GetChatHistoryResponses[keyof GetChatHistoryResponses];
+
+export type DeleteChatHistoryData = {
+    body?: never;
+    path: {
+        /**
+         * 1 to 128 characters of A-Z a-z 0-9 . _ : @ -
+         */
+        user_id: string;
+    };
+    query?: {
+        /**
+         * Also erase the user's memory and state
+         */
+        include_memory?: boolean;
+    };
+    url: '/chat/history/{user_id}';
+};
+
+export type DeleteChatHistoryErrors = {
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type DeleteChatHistoryError = DeleteChatHistoryErrors[keyof DeleteChatHistoryErrors];
+
+export type DeleteChatHistoryResponses = {
+    200: DeleteHistoryDto;
+};
+
+export type DeleteChatHistoryResponse = DeleteChatHistoryResponses[keyof DeleteChatHistoryResponses];
+
+export type StreamChatMessageData = {
+    body: ChatRequestDto;
+    path?: never;
+    query?: never;
+    url: '/chat/stream';
+};
+
+export type StreamChatMessageErrors = {
+    /**
+     * malformed_json
+     */
+    400: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+};
+
+export type StreamChatMessageError = StreamChatMessageErrors[keyof StreamChatMessageErrors];
+
+export type StreamChatMessageResponses = {
+    /**
+     * An event stream
+     */
+    200: string;
+};
+
+export type StreamChatMessageResponse = StreamChatMessageResponses[keyof StreamChatMessageResponses];
+
+export type GetHealthData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/health';
 };
 
-export type HealthControllerGetHealthResponses = {
+export type GetHealthResponses = {
     200: HealthDto;
 };
 
-export type HealthControllerGetHealthResponse = HealthControllerGetHealthResponses[keyof HealthControllerGetHealthResponses];
+export type GetHealthResponse = GetHealthResponses[keyof GetHealthResponses];
 
-export type HealthControllerGetReadinessData = {
+export type GetReadinessData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/health/ready';
 };
 
-export type HealthControllerGetReadinessErrors = {
+export type GetReadinessErrors = {
     /**
      * code not_ready; details.checks says which check failed
      */
     503: ErrorResponseDto;
 };
 
-export type HealthControllerGetReadinessError = HealthControllerGetReadinessErrors[keyof HealthControllerGetReadinessErrors];
+export type GetReadinessError = GetReadinessErrors[keyof GetReadinessErrors];
 
-export type HealthControllerGetReadinessResponses = {
+export type GetReadinessResponses = {
     200: ReadinessDto;
 };
 
-export type HealthControllerGetReadinessResponse = HealthControllerGetReadinessResponses[keyof HealthControllerGetReadinessResponses];
+export type GetReadinessResponse = GetReadinessResponses[keyof GetReadinessResponses];
+
+export type GetMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type GetMetricsResponses = {
+    /**
+     * Metrics in the Prometheus text format
+     */
+    200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];

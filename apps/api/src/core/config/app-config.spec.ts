@@ -83,4 +83,16 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).databaseUrl).toBeUndefined();
   });
+
+  it('aggregates stats every 5 minutes, never under test unless asked, and not sub-second', () => {
+    expect(loadConfig({}).statsAggregationIntervalMs).toBe(300000);
+    expect(loadConfig({ NODE_ENV: 'test' }).statsAggregationIntervalMs).toBe(0);
+    expect(
+      loadConfig({ NODE_ENV: 'test', STATS_AGGREGATION_INTERVAL_MS: '60000' })
+        .statsAggregationIntervalMs,
+    ).toBe(60000);
+    expect(() => loadConfig({ STATS_AGGREGATION_INTERVAL_MS: '500' })).toThrow(
+      /STATS_AGGREGATION_INTERVAL_MS must be 0 \(off\) or at least 1000/,
+    );
+  });
 });

@@ -28,6 +28,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllExceptionsFilter } from '../../core/errors/all-exceptions.filter';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { ConversationStore } from '../memory/conversation-store.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { UserIdParamsDto } from '../memory/dto/user-params.dto';
 import { ChatInput, ChatService } from './chat.service';
 import {
@@ -66,6 +67,7 @@ export class ChatController {
   constructor(
     private readonly chat: ChatService,
     private readonly conversations: ConversationStore,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Post()
@@ -134,6 +136,7 @@ export class ChatController {
     const disconnect = abortOnDisconnect(reply);
     reply.hijack();
     const sse = new SseWriter(reply.raw, { 'x-request-id': requestId });
+    this.metrics.streamOpened('chat');
     try {
       for await (const event of this.chat.stream(toInput(body), {
         requestId,
@@ -145,6 +148,7 @@ export class ChatController {
       sse.send('error', this.errors.toBody(error, requestId));
     } finally {
       sse.end();
+      this.metrics.streamClosed('chat');
     }
   }
 

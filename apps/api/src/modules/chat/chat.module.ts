@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ContextModule } from '../context/context.module';
+import { GuardrailsModule } from '../guardrails/guardrails.module';
 import { LlmModule } from '../llm/llm.module';
 import { MemoryModule } from '../memory/memory.module';
 import { PromptsModule } from '../prompts/prompts.module';
@@ -9,7 +10,14 @@ import { ChatService } from './chat.service';
 
 /** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
 @Module({
-  imports: [MemoryModule, PromptsModule, ContextModule, LlmModule, TelemetryModule],
+  imports: [
+    MemoryModule,
+    PromptsModule,
+    ContextModule,
+    LlmModule,
+    TelemetryModule,
+    GuardrailsModule,
+  ],
   controllers: [ChatController],
   providers: [ChatService],
 })

@@ -1,14 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config';
+import { DomainError } from '../../core/errors/domain-error';
 import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderError } from '../context/template-error';
 import { TemplateRenderer } from '../context/template-renderer';
 import { EventsService } from '../events/events.service';
+import { ActiveGuardrailConfig } from '../guardrails/guardrail-cache';
+import { GuardrailEngine, GuardrailFiring, ScanStep } from '../guardrails/guardrail-engine';
+import { GuardrailBlockedError } from '../guardrails/guardrails.errors';
+import { GuardrailsService } from '../guardrails/guardrails.service';
 import { LlmClient } from '../llm/llm.client';
+import { MetricsService } from '../metrics/metrics.service';
 import { LlmAbortedError, LlmError } from '../llm/llm.errors';
 import { LlmRequest } from '../llm/llm.types';
-import { ConversationStore } from '../memory/conversation-store.service';
+import { ConversationStore, EXCLUDED_FROM_PROMPT } from '../memory/conversation-store.service';
 import { HALTED_MODE } from '../memory/entities/user-state.entity';
 import { UserStateService } from '../memory/user-state.service';
 import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
@@ -48,6 +54,8 @@ export interface ChatMetadata {
   attempts: number;
   finish_reason: string;
   message_id: number;
+  /** Output guardrails replaced the reply with the config's fallback message. */
+  guardrail_blocked: boolean;
 }
 
 export interface ChatReply {
@@ -68,6 +76,7 @@ interface PreparedTurn {
   options: TurnOptions;
   startedAt: number;
   template: ResolvedTemplate;
+  guardrails: ActiveGuardrailConfig | null;
   guardrailConfig: string | null;
   llmRequest: LlmRequest;
   userMessageId: number;
@@ -100,9 +109,41 @@ export class ChatService {
     private readonly llm: LlmClient,
     private readonly telemetry: TelemetryService,
     private readonly events: EventsService,
+    private readonly metrics: MetricsService,
+    private readonly guardrails: GuardrailsService,
+    private readonly engine: GuardrailEngine,
   ) {}
 
+  private readonly logger = new Logger('Chat');
+
   async send(input: ChatInput, options: TurnOptions): Promise<ChatReply> {
+    const startedAt = performance.now();
+    let outcome = 'ok';
+    try {
+      return await this.sendTurn(input, options);
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      this.metrics.observeChatTurn(false, outcome, (performance.now() - startedAt) / 1000);
+    }
+  }
+
+  /** Yields `meta`, then `token`s, then `done`; failures are thrown (the caller sends `error`). */
+  async *stream(input: ChatInput, options: TurnOptions): AsyncGenerator<ChatStreamEvent> {
+    const startedAt = performance.now();
+    let outcome = 'ok';
+    try {
+      yield* this.streamTurn(input, options);
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      this.metrics.observeChatTurn(true, outcome, (performance.now() - startedAt) / 1000);
+    }
+  }
+
+  private async sendTurn(input: ChatInput, options: TurnOptions): Promise<ChatReply> {
     const turn = await this.prepare(input, options);
     let outcome: LlmOutcome;
     try {
@@ -112,11 +153,18 @@ export class ChatService {
       this.recordFailure(turn, error, false);
       throw error;
     }
-    return this.finish(turn, outcome, false);
+    if (!turn.guardrails) return this.finish(turn, outcome, false);
+    const check = this.engine.checkOutput(turn.guardrails, outcome.content);
+    return this.finish(turn, { ...outcome, content: check.text }, false, {
+      blocked: check.blocked,
+      firings: check.firings,
+    });
   }
 
-  /** Yields `meta`, then `token`s, then `done`; failures are thrown (the caller sends `error`). */
-  async *stream(input: ChatInput, options: TurnOptions): AsyncGenerator<ChatStreamEvent> {
+  private async *streamTurn(
+    input: ChatInput,
+    options: TurnOptions,
+  ): AsyncGenerator<ChatStreamEvent> {
     const turn = await this.prepare(input, options);
     yield {
       event: 'meta',
@@ -127,24 +175,46 @@ export class ChatService {
         user_message_id: turn.userMessageId,
       },
     };
-    let partial = '';
+    // Output rules see the reply as it grows; only text they have cleared reaches the client.
+    const scanner = turn.guardrails ? this.engine.createOutputScanner(turn.guardrails) : undefined;
+    const firings: GuardrailFiring[] = [];
+    let sent = '';
+    let blocked = false;
     let outcome: LlmOutcome | undefined;
+    const release = (step: ScanStep) => {
+      firings.push(...step.firings);
+      blocked ||= step.blocked;
+      sent += step.emit;
+      return step.emit;
+    };
     try {
       for await (const event of this.llm.stream(turn.llmRequest, { signal: options.signal })) {
-        if (event.type === 'token') {
-          partial += event.delta;
-          yield { event: 'token', data: { delta: event.delta } };
-        } else {
-          outcome = { ...event, content: partial };
+        if (event.type === 'done') {
+          outcome = { ...event, content: sent };
+          continue;
         }
+        const delta = scanner
+          ? release(scanner.push(event.delta))
+          : release(passThrough(event.delta));
+        if (delta) yield { event: 'token', data: { delta } };
+        // A blocked reply is not read further: leaving the loop cancels the LLM request.
+        if (blocked) break;
       }
     } catch (error) {
-      if (error instanceof LlmAbortedError && partial) await this.storeInterrupted(turn, partial);
+      if (error instanceof LlmAbortedError && sent) await this.storeInterrupted(turn, sent);
       this.recordFailure(turn, error, true);
       throw error;
     }
-    if (!outcome) throw new Error('LLM stream ended without a done event');
-    yield { event: 'done', data: await this.finish(turn, outcome, true) };
+    if (scanner && !blocked) {
+      const delta = release(scanner.end());
+      if (delta) yield { event: 'token', data: { delta } };
+    }
+    outcome ??= this.cutShortOutcome(turn, sent);
+    const content = blocked ? turn.guardrails!.fallbackMessage : sent;
+    yield {
+      event: 'done',
+      data: await this.finish(turn, { ...outcome, content }, true, { blocked, firings }),
+    };
   }
 
   private async prepare(input: ChatInput, options: TurnOptions): Promise<PreparedTurn> {
@@ -166,30 +236,60 @@ export class ChatService {
 
     const template = await this.prompts.resolveForChat(input.templateName);
     const config = template.config as TemplateConfig;
+    const guardrails = await this.guardrails.resolveForChat(
+      input.guardrailConfig ?? config.guardrail_config,
+    );
+    // Input rules run on what the user said; a block stops the turn before the LLM.
+    let message = input.message;
+    if (guardrails) {
+      const check = this.engine.checkInput(guardrails, input.message);
+      this.recordFirings(
+        guardrails.name,
+        check.firings,
+        input.userId,
+        userMessage.id,
+        options.requestId,
+      );
+      if (check.blocked) {
+        await this.conversations.updateMetadata(userMessage.id, {
+          blocked: true,
+          [EXCLUDED_FROM_PROMPT]: true,
+        });
+        this.recordBlocked(input, options, template, guardrails.name, startedAt);
+        throw new GuardrailBlockedError(guardrails.name, check.blockingRule!, {
+          message_stored: true,
+        });
+      }
+      message = check.text;
+    }
     const { variables, history } = await this.context.forUser({
       userId: input.userId,
-      message: input.message,
+      message,
       historyLimit: config.history_limit,
       currentMessageId: userMessage.id,
       userMode: state?.mode,
     });
-    let systemPrompt: string;
+    let rendered: string;
     try {
-      systemPrompt = (await this.renderer.renderWithTimeout(template.content, variables)).output;
+      rendered = (await this.renderer.renderWithTimeout(template.content, variables)).output;
     } catch (error) {
       if (error instanceof TemplateRenderError) {
         throw new TemplateRenderFailedError(template.name, error.reason, error.line, error.column);
       }
       throw error;
     }
-    const messages = buildLlmMessages(template.content, systemPrompt, history, input.message);
+    // System instructions of the guardrail config come first, highest priority first.
+    const instructions = guardrails ? this.engine.systemInstructions(guardrails) : [];
+    const systemPrompt = [...instructions, rendered].join('\n\n');
+    const messages = buildLlmMessages(template.content, systemPrompt, history, message);
 
     return {
       input,
       options,
       startedAt,
       template,
-      guardrailConfig: input.guardrailConfig ?? config.guardrail_config ?? null,
+      guardrails,
+      guardrailConfig: guardrails?.name ?? null,
       llmRequest: { messages, params: llmParamsOf(config), requestId: options.requestId },
       userMessageId: userMessage.id,
     };
@@ -200,6 +300,7 @@ export class ChatService {
     turn: PreparedTurn,
     outcome: LlmOutcome,
     stream: boolean,
+    guard: { blocked: boolean; firings: GuardrailFiring[] } = { blocked: false, firings: [] },
   ): Promise<ChatReply> {
     const { input, template } = turn;
     const stateNow = await this.userState.get(input.userId);
@@ -216,9 +317,17 @@ export class ChatService {
         request_id: turn.options.requestId,
         finish_reason: outcome.finishReason,
         ...(halted ? { withheld_by_halt: true } : {}),
+        ...guardrailMark(guard),
       },
     });
     this.events.publishMessage(reply);
+    this.recordFirings(
+      turn.guardrailConfig,
+      guard.firings,
+      input.userId,
+      reply.id,
+      turn.options.requestId,
+    );
     this.record(turn, stream, 'ok', outcome);
     if (halted) throw new ConversationHaltedError(stateNow.reason, stateNow.operator);
 
@@ -238,6 +347,7 @@ export class ChatService {
         attempts: outcome.attempts,
         finish_reason: outcome.finishReason,
         message_id: reply.id,
+        guardrail_blocked: guard.blocked,
       },
     };
   }
@@ -253,6 +363,76 @@ export class ChatService {
       metadata: { request_id: turn.options.requestId, interrupted: true },
     });
     this.events.publishMessage(message);
+  }
+
+  /** Firings go to guardrail_events in the background; a failure to record is logged there. */
+  private recordFirings(
+    configName: string | null,
+    firings: readonly GuardrailFiring[],
+    userId: string,
+    messageId: number,
+    requestId: string,
+  ): void {
+    if (!configName || firings.length === 0) return;
+    void this.guardrails
+      .recordFirings(
+        firings.map((firing) => ({
+          ...firing,
+          user_id: userId,
+          config_name: configName,
+          message_id: messageId,
+          request_id: requestId,
+        })),
+      )
+      .catch((error: unknown) =>
+        this.logger.error(`could not record guardrail firings: ${String(error)}`),
+      );
+  }
+
+  /** A blocked input never reaches the LLM; it is still one row of the request log. */
+  private recordBlocked(
+    input: ChatInput,
+    options: TurnOptions,
+    template: ResolvedTemplate,
+    guardrailConfig: string,
+    startedAt: number,
+  ): void {
+    this.telemetry.recordLlmRequest({
+      requestId: options.requestId,
+      userId: input.userId,
+      templateName: template.name,
+      templateVersion: template.version,
+      guardrailConfig,
+      model: null,
+      api: this.config.llmApi,
+      stream: false,
+      promptTokens: null,
+      completionTokens: null,
+      latencyMs: Math.round(performance.now() - startedAt),
+      ttftMs: null,
+      attempts: 0,
+      status: 'blocked',
+      errorCode: 'guardrail_blocked',
+      error: null,
+    });
+  }
+
+  /** A stream we stopped reading (its reply was blocked) has no done event of its own. */
+  private cutShortOutcome(turn: PreparedTurn, sent: string): LlmOutcome {
+    const promptChars = turn.llmRequest.messages.reduce(
+      (sum, message) => sum + message.content.length,
+      0,
+    );
+    return {
+      content: sent,
+      model: turn.llmRequest.params?.model ?? this.llm.model,
+      finishReason: 'guardrail',
+      attempts: 1,
+      latencyMs: Math.round(performance.now() - turn.startedAt),
+      ttftMs: null,
+      promptTokens: Math.ceil(promptChars / 4),
+      completionTokens: Math.ceil(sent.length / 4),
+    };
   }
 
   private recordFailure(turn: PreparedTurn, error: unknown, stream: boolean): void {
@@ -291,4 +471,23 @@ export class ChatService {
       error: failure?.error ?? null,
     });
   }
+}
+
+/** The outcome label of a failed turn: its error code (e.g. conversation_halted). */
+function outcomeOf(error: unknown): string {
+  return error instanceof DomainError ? error.code : 'internal_error';
+}
+
+function passThrough(delta: string): ScanStep {
+  return { emit: delta, blocked: false, firings: [] };
+}
+
+/** How output guardrails changed a reply, for the stored message's metadata. */
+function guardrailMark(guard: {
+  blocked: boolean;
+  firings: readonly GuardrailFiring[];
+}): Record<string, unknown> {
+  if (guard.blocked) return { guardrail: 'blocked' };
+  if (guard.firings.some((firing) => firing.action === 'redact')) return { guardrail: 'redacted' };
+  return {};
 }

@@ -12,6 +12,7 @@ import { AppConfig } from '../../core/config/app-config';
 import { ValidationFailedError } from '../../core/errors/domain-error';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { SseWriter } from '../../core/http/sse-writer';
+import { MetricsService, StreamKind } from '../metrics/metrics.service';
 import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
 import { EventsService } from './events.service';
 import { LiveEvent } from './events.types';
@@ -43,6 +44,7 @@ export class EventsController {
   constructor(
     private readonly events: EventsService,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Get('admin/events')
@@ -65,6 +67,7 @@ export class EventsController {
   ): Promise<void> {
     const types = query.types ? new Set<string>(query.types) : undefined;
     await this.stream(
+      'admin_events',
       request,
       reply,
       resumeFrom(lastEventId, query.last_event_id),
@@ -91,8 +94,12 @@ export class EventsController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await this.stream(request, reply, resumeFrom(lastEventId, query.last_event_id), (event) =>
-      isForChatClient(event, query.user_id),
+    await this.stream(
+      'chat_events',
+      request,
+      reply,
+      resumeFrom(lastEventId, query.last_event_id),
+      (event) => isForChatClient(event, query.user_id),
     );
   }
 
@@ -101,6 +108,7 @@ export class EventsController {
    * event is lost or sent twice around the switch.
    */
   private async stream(
+    kind: StreamKind,
     request: FastifyRequest,
     reply: FastifyReply,
     resumeAfter: number | undefined,
@@ -119,9 +127,11 @@ export class EventsController {
       buffered ? buffered.push(event) : send(event),
     );
     const heartbeat = setInterval(() => sse.comment('heartbeat'), this.config.eventsHeartbeatMs);
+    this.metrics.streamOpened(kind);
     sse.onClose(() => {
       clearInterval(heartbeat);
       unsubscribe();
+      this.metrics.streamClosed(kind);
     });
     sse.retry(3000);
     sse.comment('connected');

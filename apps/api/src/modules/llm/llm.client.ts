@@ -140,6 +140,7 @@ export class LlmClient implements OnModuleDestroy {
     let finishReason = 'stop';
     let model: string | undefined;
     let ended = false;
+    let settled = false;
     try {
       const response = await this.http.post<Readable>(
         this.protocol.path,
@@ -179,6 +180,7 @@ export class LlmClient implements OnModuleDestroy {
         }
       }
       if (!ended) throw new StreamEndedEarly();
+      settled = true;
       this.breaker.recordSuccess();
       yield {
         type: 'done',
@@ -190,10 +192,12 @@ export class LlmClient implements OnModuleDestroy {
         ttftMs,
       };
     } catch (error) {
+      settled = true;
       throw this.fail(error, call, attempts);
     } finally {
-      // Ends the upstream request too when our consumer stopped early.
+      // Our consumer stopped early: end the upstream request, and tell the breaker nothing.
       body?.destroy();
+      if (!settled) this.breaker.release();
     }
   }
 

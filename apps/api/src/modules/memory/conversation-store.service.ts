@@ -87,6 +87,14 @@ export class ConversationStore {
     return this.messages.create(rows[0]!);
   }
 
+  /** Adds flags to a stored message's metadata (e.g. blocked by a guardrail). */
+  async updateMetadata(messageId: number, flags: Record<string, unknown>): Promise<void> {
+    await this.messages.query(
+      'UPDATE conversation_history SET metadata = metadata || $2::jsonb WHERE id = $1',
+      [messageId, JSON.stringify(flags)],
+    );
+  }
+
   /**
    * The last `limit` messages, oldest first, as history for the prompt. Operator notes hidden
    * from the user are included (the AI must see them) unless `includeHidden` is false;

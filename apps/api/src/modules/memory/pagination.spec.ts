@@ -1,7 +1,9 @@
 import {
   clampLimit,
+  decodeIdCursor,
   decodeMessageCursor,
   decodeUserCursor,
+  encodeIdCursor,
   encodeMessageCursor,
   encodeUserCursor,
   MAX_PAGE_LIMIT,
@@ -28,6 +30,15 @@ describe('message cursors', () => {
     ['string id', Buffer.from('["m","1"]').toString('base64url')],
     ['too long', 'A'.repeat(401)],
   ])('rejects %s', (_label, cursor) => expect(decodeMessageCursor(cursor)).toBeUndefined());
+});
+
+describe('id cursors', () => {
+  it('round-trips an id within its list only', () => {
+    const cursor = encodeIdCursor('r', 42);
+    expect(decodeIdCursor('r', cursor)).toBe(42);
+    expect(decodeIdCursor('m', cursor)).toBeUndefined();
+    expect(decodeIdCursor('r', encodeMessageCursor(42))).toBeUndefined();
+  });
 });
 
 describe('user cursors', () => {

@@ -23,16 +23,25 @@ function decode(cursor: string): unknown[] | undefined {
   }
 }
 
+/** Lists ordered by id: the last id already seen, tagged with its list so lists never mix. */
+export function encodeIdCursor(list: string, id: number): string {
+  return encode([list, id]);
+}
+
+export function decodeIdCursor(list: string, cursor: string): number | undefined {
+  const parts = decode(cursor);
+  if (parts?.length !== 2 || parts[0] !== list) return undefined;
+  const id = parts[1];
+  return Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : undefined;
+}
+
 /** Messages are ordered by id; the cursor is the id of the oldest message already seen. */
 export function encodeMessageCursor(id: number): string {
-  return encode(['m', id]);
+  return encodeIdCursor('m', id);
 }
 
 export function decodeMessageCursor(cursor: string): number | undefined {
-  const parts = decode(cursor);
-  if (parts?.length !== 2 || parts[0] !== 'm') return undefined;
-  const id = parts[1];
-  return Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : undefined;
+  return decodeIdCursor('m', cursor);
 }
 
 export interface UserCursor {

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service';
 import { LlmRequestEntity } from './entities/llm-request.entity';
 
 export type LlmRequestRecord = Omit<LlmRequestEntity, 'id' | 'createdAt'>;
@@ -16,9 +17,11 @@ export class TelemetryService implements BeforeApplicationShutdown {
 
   constructor(
     @InjectRepository(LlmRequestEntity) private readonly llmRequests: Repository<LlmRequestEntity>,
+    private readonly metrics: MetricsService,
   ) {}
 
   recordLlmRequest(record: LlmRequestRecord): void {
+    this.metrics.observeLlmCall(record);
     const write = this.llmRequests
       .insert(record)
       .then(() => undefined)

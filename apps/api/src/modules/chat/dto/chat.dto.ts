@@ -72,6 +72,11 @@ export class ChatMetadataDto {
   @ApiProperty({ description: 'HTTP requests made to the LLM', example: 1 }) attempts!: number;
   @ApiProperty({ example: 'stop' }) finish_reason!: string;
   @ApiProperty({ example: 318 }) message_id!: number;
+  @ApiProperty({
+    description: "Output guardrails replaced the reply with the config's fallback message",
+    example: false,
+  })
+  guardrail_blocked!: boolean;
 }
 
 export class ChatResponseDto {

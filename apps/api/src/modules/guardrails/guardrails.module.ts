@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { GuardrailConfigEntity } from './entities/guardrail-config.entity';
+import { GuardrailEventEntity } from './entities/guardrail-event.entity';
+import { GuardrailEngine } from './guardrail-engine';
+import { GuardrailsController } from './guardrails.controller';
+import { GuardrailsService } from './guardrails.service';
+
+/** Guardrail configs, the engine that applies them around the LLM call, and their event log. */
+@Module({
+  imports: [TypeOrmModule.forFeature([GuardrailConfigEntity, GuardrailEventEntity])],
+  controllers: [GuardrailsController],
+  providers: [GuardrailsService, GuardrailEngine],
+  exports: [GuardrailsService, GuardrailEngine],
+})
+export class GuardrailsModule {}

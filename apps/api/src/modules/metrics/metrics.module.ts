@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { LlmModule } from '../llm/llm.module';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+/** Prometheus metrics. Global: every module may report without importing it (no cycles). */
+@Global()
+@Module({
+  imports: [LlmModule],
+  controllers: [MetricsController],
+  providers: [MetricsService],
+  exports: [MetricsService],
+})
+export class MetricsModule {}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { HALTED_MODE } from '../memory/entities/user-state.entity';
+import { BucketStats, MetricsRollupEntity } from './entities/metrics-rollup.entity';
+import { FINAL_ROLLUPS_SQL, LIVE_BUCKETS_SQL, WITHOUT_JIT } from './rollup-sql';
+import {
+  BUCKET_INTERVAL,
+  BUCKET_MS,
+  bucketEndOf,
+  bucketStartOf,
+  bucketStarts,
+  mergeTopTemplates,
+  OptionalRange,
+  StatsBucket,
+  TemplateCount,
+  timeseriesRange,
+  TimeRange,
+} from './stats-buckets';
+import { UserNotFoundError } from './telemetry.errors';
+
+/** Templates the overview ranks. */
+const OVERVIEW_TOP_TEMPLATES = 5;
+
+export interface StatsOverview {
+  at: Date;
+  activeUsersToday: number;
+  activeUsersHour: number;
+  messagesToday: number;
+  messagesLastHour: number;
+  llmRequestsToday: number;
+  llmRequestsLastHour: number;
+  errorsLastHour: number;
+  avgLatencyMs: number | null;
+  p95LatencyMs: number | null;
+  haltedUsers: number;
+  topTemplates: TemplateCount[];
+}
+
+export interface UserStats {
+  userId: string;
+  mode: string;
+  firstSeen: Date;
+  lastSeen: Date;
+  messages: number;
+  llmRequests: number;
+  errors: number;
+  avgLatencyMs: number | null;
+}
+
+export interface Timeseries {
+  bucket: StatsBucket;
+  range: TimeRange;
+  points: BucketStats[];
+}
+
+type LastHour = Omit<StatsOverview, 'at' | 'messagesToday' | 'llmRequestsToday' | 'topTemplates'>;
+
+/**
+ * The last 60 minutes from the raw rows (through their created_at indexes) and the user
+ * counts from user_state: last_activity moves with every stored message, so "active since
+ * T" is one index range instead of a DISTINCT over the messages.
+ */
+const LAST_HOUR_SQL = `
+  SELECT (SELECT count(*) FROM user_state
+           WHERE message_count > 0 AND last_activity >= $1 AND last_activity <= $3)
+           AS "activeUsersToday",
+         (SELECT count(*) FROM user_state
+           WHERE message_count > 0 AND last_activity > $2 AND last_activity <= $3)
+           AS "activeUsersHour",
+         (SELECT count(*) FROM user_state WHERE mode = $4) AS "haltedUsers",
+         (SELECT count(*) FROM conversation_history
+           WHERE source = 'user' AND created_at > $2 AND created_at <= $3) AS "messagesLastHour",
+         count(*) AS "llmRequestsLastHour",
+         count(*) FILTER (WHERE status = 'error') AS "errorsLastHour",
+         (avg(latency_ms) FILTER (WHERE status = 'ok'))::float8 AS "avgLatencyMs",
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+           FILTER (WHERE status = 'ok') AS "p95LatencyMs"
+    FROM llm_requests
+   WHERE created_at > $2 AND created_at <= $3`;
+
+const USER_STATS_SQL = `
+  SELECT state.user_id AS "userId", state.mode, state.first_seen AS "firstSeen",
+         state.last_activity AS "lastSeen", state.message_count AS messages,
+         requests.total AS "llmRequests", requests.errors,
+         requests.avg_latency_ms AS "avgLatencyMs"
+    FROM user_state state
+   CROSS JOIN LATERAL (
+     SELECT count(*) AS total,
+            count(*) FILTER (WHERE status = 'error') AS errors,
+            (avg(latency_ms) FILTER (WHERE status = 'ok'))::float8 AS avg_latency_ms
+       FROM llm_requests
+      WHERE user_id = state.user_id
+   ) requests
+   WHERE state.user_id = $1`;
+
+/** Dashboard numbers: final rollups where there are, the raw rows for the rest. */
+@Injectable()
+export class StatsService {
+  constructor(
+    @InjectRepository(MetricsRollupEntity)
+    private readonly rollups: Repository<MetricsRollupEntity>,
+  ) {}
+
+  async overview(now = new Date()): Promise<StatsOverview> {
+    const midnight = bucketStartOf('day', now);
+    const hourAgo = new Date(now.getTime() - BUCKET_MS.hour);
+    const [today, [lastHour]] = await Promise.all([
+      this.series('hour', { from: midnight, to: now }, now),
+      this.rollups.query<[LastHour]>(LAST_HOUR_SQL, [midnight, hourAgo, now, HALTED_MODE]),
+    ]);
+    return {
+      ...lastHour,
+      at: now,
+      messagesToday: sum(today, 'messages'),
+      llmRequestsToday: sum(today, 'llmRequests'),
+      topTemplates: mergeTopTemplates(
+        today.map((hour) => hour.topTemplates),
+        OVERVIEW_TOP_TEMPLATES,
+      ),
+    };
+  }
+
+  async userStats(userId: string): Promise<UserStats> {
+    const [stats] = await this.rollups.query<UserStats[]>(USER_STATS_SQL, [userId]);
+    if (!stats) throw new UserNotFoundError(userId);
+    return stats;
+  }
+
+  async timeseries(
+    bucket: StatsBucket,
+    input: OptionalRange,
+    now = new Date(),
+  ): Promise<Timeseries> {
+    const range = timeseriesRange(bucket, input, now);
+    return { bucket, range, points: await this.series(bucket, range, now) };
+  }
+
+  /**
+   * Every bucket the range touches, in order. A rollup is used only when it was computed
+   * after its bucket ended (so never for the current bucket); the other buckets are computed
+   * from the raw rows in one query spanning them.
+   */
+  private async series(bucket: StatsBucket, range: TimeRange, now: Date): Promise<BucketStats[]> {
+    const starts = bucketStarts(bucket, range);
+    const first = starts[0];
+    const last = starts.at(-1);
+    if (!first || !last) return [];
+    const interval = BUCKET_INTERVAL[bucket];
+    const end = bucketEndOf(bucket, last);
+    const completeEnd = new Date(Math.min(end.getTime(), bucketStartOf(bucket, now).getTime()));
+
+    const stored = await this.rollups.query<BucketStats[]>(FINAL_ROLLUPS_SQL, [
+      bucket,
+      first,
+      completeEnd,
+      interval,
+    ]);
+    const byStart = new Map(stored.map((stats) => [stats.bucketStart.getTime(), stats]));
+    const missing = starts.filter((start) => !byStart.has(start.getTime()));
+    const firstMissing = missing[0];
+    const lastMissing = missing.at(-1);
+    if (firstMissing && lastMissing) {
+      const computed = await this.rollups.manager.transaction(async (manager) => {
+        await manager.query(WITHOUT_JIT);
+        return manager.query<BucketStats[]>(LIVE_BUCKETS_SQL, [
+          firstMissing,
+          bucketEndOf(bucket, lastMissing),
+          interval,
+        ]);
+      });
+      for (const stats of computed) byStart.set(stats.bucketStart.getTime(), stats);
+    }
+    return starts.map((start) => byStart.get(start.getTime())!);
+  }
+}
+
+function sum(buckets: BucketStats[], field: 'messages' | 'llmRequests'): number {
+  return buckets.reduce((total, bucket) => total + bucket[field], 0);
+}
