@@ -1,37 +1,25 @@
 // Measures what one chat turn adds on top of the LLM: sequential POST /chat against the built
 // API with the stub LLM at zero latency, compared with calling the stub directly.
 //   npm run build && node bench/chat-turn-latency.mjs [--turns 1000] [--database-url postgres://…]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile, root, round, startApi } from './lib.mjs';
 
 const { values } = parseArgs({
   options: { turns: { type: 'string', default: '1000' }, 'database-url': { type: 'string' } },
 });
 const turns = Number(values.turns);
-const root = path.resolve(import.meta.dirname, '..');
 const stubModule = await import(path.join(root, 'dist/api/libs/llm-stub/src/index.js'));
 // A CommonJS build: its exports arrive as the default export.
 const { startStubServer } = stubModule.default ?? stubModule;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const summary = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
-};
-const round = (value) => Math.round(value * 100) / 100;
+const summary = (samples) => ({
+  p50: percentile(samples, 50),
+  p95: percentile(samples, 95),
+  p99: percentile(samples, 99),
+});
 
 async function post(url, body) {
   const started = performance.now();
@@ -46,31 +34,15 @@ async function post(url, body) {
 }
 
 const stub = await startStubServer({ host: '127.0.0.1', port: 0 });
-const port = await freePort();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'promptdev-bench-'));
-const api = spawn(process.execPath, [path.join(root, 'dist/api/apps/api/src/main.js')], {
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LLM_BASE_URL: stub.url,
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    ...(values['database-url'] ? { DATABASE_URL: values['database-url'] } : { DATABASE_URL: '' }),
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const base = `http://127.0.0.1:${port}`;
+let api;
 try {
-  const deadline = Date.now() + 30000;
-  while (
-    !(await fetch(`${base}/health`)
-      .then((r) => r.ok)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error('the API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  api = await startApi({
+    LLM_BASE_URL: stub.url,
+    DATA_DIR: dataDir,
+    DATABASE_URL: values['database-url'] ?? '',
+  });
+  const { base } = api;
   const name = `bench-${Date.now()}`;
   await post(`${base}/admin/templates`, {
     name,
@@ -109,8 +81,7 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  api.kill('SIGTERM');
-  await new Promise((resolve) => api.once('exit', resolve));
+  await api?.stop();
   await stub.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,10 +1,8 @@
 // Measures the delay from a change being stored to its live event reaching an SSE subscriber,
 // on the same API instance and on a second instance sharing the PostgreSQL database.
 //   npm run build && node bench/event-delay.mjs --database-url postgres://… [--samples 200]
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile, round, startApi } from './lib.mjs';
 
 const { values } = parseArgs({
   options: { samples: { type: 'string', default: '200' }, 'database-url': { type: 'string' } },
@@ -12,41 +10,6 @@ const { values } = parseArgs({
 if (!values['database-url'])
   throw new Error('--database-url is required: two instances need a shared PostgreSQL');
 const samples = Number(values.samples);
-const root = path.resolve(import.meta.dirname, '..');
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-async function startApi() {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, 'dist/api/apps/api/src/main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: values['database-url'],
-      LLM_BASE_URL: 'http://127.0.0.1:9',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
-  while (
-    !(await fetch(`${base}/health`)
-      .then((r) => r.ok)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error('the API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { base, child };
-}
 
 /** Resolves each awaited user id when its user.state_changed event arrives. */
 async function subscribe(base) {
@@ -77,12 +40,17 @@ async function subscribe(base) {
   };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const p95 = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.95)];
-const round = (value) => Math.round(value * 100) / 100;
+const summary = (samplesMs) => ({
+  p50: round(percentile(samplesMs, 50)),
+  p95: round(percentile(samplesMs, 95)),
+});
 
-const first = await startApi();
-const second = await startApi();
+const apiEnv = { DATABASE_URL: values['database-url'], LLM_BASE_URL: 'http://127.0.0.1:9' };
+const first = await startApi(apiEnv);
+const second = await startApi(apiEnv).catch(async (error) => {
+  await first.stop();
+  throw error;
+});
 try {
   const sameFeed = await subscribe(first.base);
   const otherFeed = await subscribe(second.base);
@@ -105,8 +73,8 @@ try {
     JSON.stringify(
       {
         samples,
-        same_instance_ms: { p50: round(median(same)), p95: round(p95(same)) },
-        other_instance_ms: { p50: round(median(other)), p95: round(p95(other)) },
+        same_instance_ms: summary(same),
+        other_instance_ms: summary(other),
         note: 'from the HTTP response of the change (stored) to the event reaching the subscriber',
       },
       null,
@@ -116,5 +84,5 @@ try {
   sameFeed.close();
   otherFeed.close();
 } finally {
-  for (const { child } of [first, second]) child.kill('SIGTERM');
+  await Promise.all([first.stop(), second.stop()]);
 }

@@ -4,11 +4,9 @@
 //   npm run build && node bench/stats-overview.mjs [--rows 1000000] [--days 30] [--samples 20]
 //     [--server-url postgres://postgres@127.0.0.1:5432/postgres]
 // The scratch database is created on that server and dropped at the end.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { percentile, round, startApi } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,27 +19,21 @@ const { values } = parseArgs({
 const rows = Number(values.rows);
 const days = Number(values.days);
 const samples = Number(values.samples);
-const root = path.resolve(import.meta.dirname, '..');
 const database = `promptdev_bench_stats_${process.pid}`;
 const databaseUrl = new URL(values['server-url']);
 databaseUrl.pathname = `/${database}`;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const round = (value) => Math.round(value * 100) / 100;
 const summary = (samplesMs) => {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  const at = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
   const middle = sorted.length / 2;
   const median =
     sorted.length % 2 ? sorted[Math.floor(middle)] : (sorted[middle - 1] + sorted[middle]) / 2;
-  return { median: round(median), p95: round(at(0.95)), min: round(sorted[0]), max: round(at(1)) };
+  return {
+    median: round(median),
+    p95: round(percentile(sorted, 95)),
+    min: round(sorted[0]),
+    max: round(sorted.at(-1)),
+  };
 };
 
 async function withClient(url, work) {
@@ -81,31 +73,15 @@ async function sample(base, route) {
 }
 
 await withClient(values['server-url'], (client) => client.query(`CREATE DATABASE ${database}`));
-const port = await freePort();
-const api = spawn(process.execPath, [path.join(root, 'dist/api/apps/api/src/main.js')], {
-  env: {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
+let api;
+try {
+  api = await startApi({
     DATABASE_URL: databaseUrl.toString(),
     // Nothing here calls the LLM; an address that refuses keeps the dev stub from starting.
     LLM_BASE_URL: 'http://127.0.0.1:9',
     STATS_AGGREGATION_INTERVAL_MS: '0',
-    LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const base = `http://127.0.0.1:${port}`;
-try {
-  const deadline = Date.now() + 30000;
-  while (
-    !(await fetch(`${base}/health`)
-      .then((r) => r.ok)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error('the API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  });
+  const { base } = api;
 
   // The API migrated the database at boot; fill it the way months of chats would.
   const seed = await timed(() =>
@@ -171,8 +147,7 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
-  api.kill('SIGTERM');
-  await new Promise((resolve) => api.once('exit', resolve));
+  await api?.stop();
   await withClient(values['server-url'], (client) =>
     client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
   );

@@ -4,26 +4,28 @@ export interface SseEvent {
   data: any;
 }
 
-/** Reads a whole Server-Sent Events response into its events (data parsed as JSON). */
-export async function readSse(
-  response: Response,
-  onEvent?: (event: SseEvent) => boolean | void,
-): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const reader = response.body!.getReader();
+/**
+ * A Server-Sent Events stream chunk by chunk as received: its text, and the events it completed
+ * (data parsed as JSON; blocks without data, such as heartbeat comments, are skipped).
+ */
+async function* sseChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): AsyncGenerator<{ text: string; events: SseEvent[] }> {
   const decoder = new TextDecoder();
   let buffer = '';
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
+    if (done) return;
+    const text = decoder.decode(value, { stream: true });
+    const events: SseEvent[] = [];
+    buffer += text;
     let boundary = buffer.indexOf('\n\n');
     while (boundary !== -1) {
-      const raw = buffer.slice(0, boundary);
+      const block = buffer.slice(0, boundary);
       buffer = buffer.slice(boundary + 2);
       const event: SseEvent = { event: 'message', data: undefined };
       const data: string[] = [];
-      for (const line of raw.split('\n')) {
+      for (const line of block.split('\n')) {
         if (line.startsWith('event: ')) event.event = line.slice(7);
         else if (line.startsWith('id: ')) event.id = line.slice(4);
         else if (line.startsWith('data: ')) data.push(line.slice(6));
@@ -31,13 +33,28 @@ export async function readSse(
       if (data.length > 0) {
         event.data = JSON.parse(data.join('\n'));
         events.push(event);
-        // The callback may stop reading (e.g. to simulate a client going away).
-        if (onEvent?.(event) === true) {
-          await reader.cancel();
-          return events;
-        }
       }
       boundary = buffer.indexOf('\n\n');
+    }
+    yield { text, events };
+  }
+}
+
+/** Reads a whole Server-Sent Events response into its events (data parsed as JSON). */
+export async function readSse(
+  response: Response,
+  onEvent?: (event: SseEvent) => boolean | void,
+): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const reader = response.body!.getReader();
+  for await (const chunk of sseChunks(reader)) {
+    for (const event of chunk.events) {
+      events.push(event);
+      // The callback may stop reading (e.g. to simulate a client going away).
+      if (onEvent?.(event) === true) {
+        await reader.cancel();
+        return events;
+      }
     }
   }
   return events;
@@ -83,33 +100,10 @@ export async function openSse(
   const notify = () => waiters.forEach((waiter) => waiter());
   if (response.ok && response.headers.get('content-type')?.includes('text/event-stream')) {
     void (async () => {
-      const reader = response.body!.getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          const chunk = decoder.decode(value, { stream: true });
-          text += chunk;
-          buffer += chunk;
-          let boundary = buffer.indexOf('\n\n');
-          while (boundary !== -1) {
-            const block = buffer.slice(0, boundary);
-            buffer = buffer.slice(boundary + 2);
-            const event: SseEvent = { event: 'message', data: undefined };
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) event.event = line.slice(7);
-              else if (line.startsWith('id: ')) event.id = line.slice(4);
-              else if (line.startsWith('data: ')) data.push(line.slice(6));
-            }
-            if (data.length > 0) {
-              event.data = JSON.parse(data.join('\n'));
-              events.push(event);
-            }
-            boundary = buffer.indexOf('\n\n');
-          }
+        for await (const chunk of sseChunks(response.body!.getReader())) {
+          text += chunk.text;
+          events.push(...chunk.events);
           notify();
         }
       } catch {

@@ -1,4 +1,5 @@
 import { FieldProblem, ValidationFailedError } from '../../core/errors/domain-error';
+import { isStorableText } from '../../core/validation/storable-text';
 import { PII_KINDS, PiiKind } from './pii-detectors';
 import { regexSafetyProblem } from './regex-safety';
 
@@ -83,13 +84,6 @@ const RULE_FIELDS: Record<RuleType, readonly string[]> = {
   pii: ['kinds', 'stage', 'action'],
   max_length: ['max_chars', 'stage', 'action'],
 };
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** PostgreSQL refuses NUL and unpaired surrogates in text and jsonb: a 422 here, not a 500. */
-export function isStorableText(text: string): boolean {
-  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
-}
 
 const quoteList = (values: readonly string[]) => values.join(', ');
 

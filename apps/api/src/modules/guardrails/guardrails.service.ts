@@ -4,9 +4,10 @@ import { MetricsService } from '../metrics/metrics.service';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
 import { ValidationFailedError } from '../../core/errors/domain-error';
+import { decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { toStorableText } from '../../core/validation/storable-text';
 import { GuardrailConfigEntity } from './entities/guardrail-config.entity';
 import { GuardrailEventEntity } from './entities/guardrail-event.entity';
-import { decodeEventCursor, encodeEventCursor } from './event-cursor';
 import { ActiveGuardrailConfig, GuardrailConfigCache } from './guardrail-cache';
 import { EXCERPT_MAX_CHARS, GuardrailFiring } from './guardrail-engine';
 import { DEFAULT_FALLBACK_MESSAGE, parseGuardrailRules } from './guardrail-rules';
@@ -18,6 +19,8 @@ import {
 } from './guardrails.errors';
 
 const SYSTEM_ACTOR = 'system';
+/** Tags this list's cursors: the id of the last event already seen. */
+const CURSOR_LIST = 'g';
 
 export interface CreateGuardrailInput {
   name: string;
@@ -253,7 +256,7 @@ export class GuardrailsService {
 
   /** Newest first, optionally for one user. */
   async listEvents({ userId, limit, cursor }: GuardrailEventQuery): Promise<GuardrailEventPage> {
-    const beforeId = cursor === undefined ? undefined : decodeEventCursor(cursor);
+    const beforeId = cursor === undefined ? undefined : decodeIdCursor(CURSOR_LIST, cursor);
     if (cursor !== undefined && beforeId === undefined) throw new InvalidEventCursorError();
     const where: FindOptionsWhere<GuardrailEventEntity> = {};
     if (userId !== undefined) where.userId = userId;
@@ -263,16 +266,14 @@ export class GuardrailsService {
     const last = events.at(-1);
     return {
       events,
-      nextCursor: rows.length > limit && last ? encodeEventCursor(last.id) : null,
+      nextCursor: rows.length > limit && last ? encodeIdCursor(CURSOR_LIST, last.id) : null,
     };
   }
 }
 
 // Excerpts quote user and model text: PostgreSQL refuses NUL and unpaired surrogates in it.
 function storableExcerpt(excerpt: string): string {
-  return excerpt
-    .replaceAll('\u0000', '\ufffd')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+  return toStorableText(excerpt)
     .slice(0, EXCERPT_MAX_CHARS)
     .replace(/[\ud800-\udbff]$/, '');
 }

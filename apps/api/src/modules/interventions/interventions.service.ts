@@ -2,15 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
+import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
 import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
 import { ACTIVE_MODE, HALTED_MODE, UserStateEntity } from '../memory/entities/user-state.entity';
-import { clampLimit, decodeMessageCursor, encodeMessageCursor } from '../memory/pagination';
 import { InvalidCursorError } from '../memory/memory.errors';
 import { UserStateService } from '../memory/user-state.service';
 import { InjectRole, InterventionEntity, InterventionKind } from './entities/intervention.entity';
 import { NotHaltedError } from './interventions.errors';
+
+/** Tags this list's cursors: "m" (like message cursors) since the first release. */
+const CURSOR_LIST = 'm';
 
 export interface HaltResult {
   state: UserStateEntity;
@@ -195,7 +198,8 @@ export class InterventionsService {
       where: { mode: HALTED_MODE },
       order: { updatedAt: 'ASC' },
     });
-    const beforeId = query.cursor === undefined ? undefined : decodeMessageCursor(query.cursor);
+    const beforeId =
+      query.cursor === undefined ? undefined : decodeIdCursor(CURSOR_LIST, query.cursor);
     if (query.cursor !== undefined && beforeId === undefined)
       throw new InvalidCursorError('cursor');
     const size = clampLimit(query.limit);
@@ -212,7 +216,7 @@ export class InterventionsService {
     return {
       halted,
       recent,
-      nextCursor: rows.length > size && last ? encodeMessageCursor(last.id) : null,
+      nextCursor: rows.length > size && last ? encodeIdCursor(CURSOR_LIST, last.id) : null,
     };
   }
 

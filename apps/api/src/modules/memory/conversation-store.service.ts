@@ -9,8 +9,9 @@ import {
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { UserStateEntity } from './entities/user-state.entity';
 import { entityColumns } from '../../core/database/entity-columns';
+import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
-import { clampLimit, decodeMessageCursor, encodeMessageCursor } from './pagination';
+import { decodeMessageCursor, encodeMessageCursor } from './pagination';
 import { UserStateService } from './user-state.service';
 
 export interface NewMessage {

@@ -1,3 +1,5 @@
+import { isStorableText } from '../../core/validation/storable-text';
+
 /** What a memory value may be: anything JSON can say. */
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -5,15 +7,8 @@ export type JsonValue =
 export const MAX_MEMORY_VALUE_BYTES = 64 * 1024;
 export const MAX_MEMORY_VALUE_DEPTH = 32;
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 const UNSTORABLE_TEXT =
   'value must not contain the NUL character (\\u0000) or unpaired UTF-16 surrogates';
-
-// PostgreSQL's jsonb refuses \u0000 and unpaired surrogates; caught here they are a 422, not a 500.
-function isStorableText(text: string): boolean {
-  return !text.includes('\u0000') && !LONE_SURROGATE.test(text);
-}
 
 /** Why a value cannot be stored as memory, or undefined when it can. */
 export function memoryValueProblem(value: JsonValue): string | undefined {

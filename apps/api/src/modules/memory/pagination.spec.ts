@@ -1,12 +1,8 @@
 import {
-  clampLimit,
-  decodeIdCursor,
   decodeMessageCursor,
   decodeUserCursor,
-  encodeIdCursor,
   encodeMessageCursor,
   encodeUserCursor,
-  MAX_PAGE_LIMIT,
 } from './pagination';
 
 describe('message cursors', () => {
@@ -32,15 +28,6 @@ describe('message cursors', () => {
   ])('rejects %s', (_label, cursor) => expect(decodeMessageCursor(cursor)).toBeUndefined());
 });
 
-describe('id cursors', () => {
-  it('round-trips an id within its list only', () => {
-    const cursor = encodeIdCursor('r', 42);
-    expect(decodeIdCursor('r', cursor)).toBe(42);
-    expect(decodeIdCursor('m', cursor)).toBeUndefined();
-    expect(decodeIdCursor('r', encodeMessageCursor(42))).toBeUndefined();
-  });
-});
-
 describe('user cursors', () => {
   it('round-trips microsecond timestamps and any user id', () => {
     const position = { lastActivity: '2026-03-04T05:06:07.123456Z', userId: 'a.b:c@d-e_f' };
@@ -59,15 +46,4 @@ describe('user cursors', () => {
     ],
     ['numeric user id', Buffer.from('["u","2026-03-04T05:06:07.123456Z",7]').toString('base64url')],
   ])('rejects %s', (_label, cursor) => expect(decodeUserCursor(cursor)).toBeUndefined());
-});
-
-describe('clampLimit', () => {
-  it.each([
-    [0, 1],
-    [-5, 1],
-    [Number.NaN, 1],
-    [2.9, 2],
-    [50, 50],
-    [MAX_PAGE_LIMIT + 1, MAX_PAGE_LIMIT],
-  ])('clamps %p to %p', (limit, expected) => expect(clampLimit(limit)).toBe(expected));
 });

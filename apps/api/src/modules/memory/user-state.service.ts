@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { clampLimit, decodeUserCursor, encodeUserCursor } from './pagination';
+import { decodeUserCursor, encodeUserCursor } from './pagination';
 import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
 import { entityColumns } from '../../core/database/entity-columns';
+import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError, StateNotFoundError } from './memory.errors';
 
 export interface ModeChange {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
 import { InvalidCursorError } from '../memory/memory.errors';
-import { clampLimit, decodeIdCursor, encodeIdCursor } from '../memory/pagination';
 import { LlmRequestEntity, LlmRequestStatus } from './entities/llm-request.entity';
 import { checkRange } from './stats-buckets';
 

@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageCursor, PageLimit } from '../../../core/http/page-query';
 import { IsUserId, USER_ID_PATTERN } from '../../memory/identifiers';
 
 // PostgreSQL text cannot hold NUL characters.
@@ -89,17 +80,10 @@ export class ChatHistoryQueryDto {
   @IsUserId()
   user_id!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page: older messages' })
-  @IsOptional()
-  @IsString()
+  @PageCursor('next_cursor of the previous page: older messages')
   before?: string;
 }
 

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayUnique, IsArray, IsIn, IsInt, IsOptional, Min } from 'class-validator';
@@ -11,6 +12,18 @@ const commaList = ({ value }: { value: unknown }) =>
         .map((item) => item.trim())
         .filter(Boolean)
     : value;
+
+/** Listed bottom-up, as stacked decorators apply, so the messages keep their order. */
+const LastEventId = () =>
+  applyDecorators(
+    Min(0),
+    IsInt(),
+    Type(() => Number),
+    IsOptional(),
+    ApiPropertyOptional({
+      description: 'Resume after this event id (same as the Last-Event-ID header)',
+    }),
+  );
 
 export class AdminEventsQueryDto {
   @ApiPropertyOptional({
@@ -29,13 +42,7 @@ export class AdminEventsQueryDto {
   @IsUserId()
   user_id?: string;
 
-  @ApiPropertyOptional({
-    description: 'Resume after this event id (same as the Last-Event-ID header)',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @LastEventId()
   last_event_id?: number;
 }
 
@@ -48,12 +55,6 @@ export class ChatEventsQueryDto {
   @IsUserId()
   user_id!: string;
 
-  @ApiPropertyOptional({
-    description: 'Resume after this event id (same as the Last-Event-ID header)',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @LastEventId()
   last_event_id?: number;
 }

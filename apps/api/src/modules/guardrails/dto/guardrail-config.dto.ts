@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { IsBoolean, IsDefined, IsOptional, ValidateIf } from 'class-validator';
 import { GuardrailConfigEntity } from '../entities/guardrail-config.entity';
 import { DEFAULT_FALLBACK_MESSAGE, GuardrailRule } from '../guardrail-rules';
-import { GUARDRAIL_NAME_PATTERN, IsGuardrailName, IsText, MAX_INTEGER } from './guardrail-fields';
+import { IsText, MAX_INTEGER } from '../../../core/validation/field-rules';
+import { GUARDRAIL_NAME_PATTERN, IsGuardrailName } from './guardrail-fields';
 import { rulesProperty } from './guardrail-rule.dto';
 
 const MAX_DESCRIPTION = 1000;
@@ -12,7 +13,7 @@ const MAX_FALLBACK = 2000;
 
 const DESCRIPTION_EXAMPLE = 'For the study companion: no personal data leaves the chat';
 const FALLBACK_EXAMPLE = DEFAULT_FALLBACK_MESSAGE;
-const isActor = () => IsText({ maxLength: 128, trim: true });
+const isActor = () => IsText({ maxLength: 128, trim: true, storable: true });
 /** Unlike IsOptional, null is checked (and refused): only description can be cleared. */
 const MayBeOmitted = () => ValidateIf((_dto, value) => value !== undefined);
 
@@ -41,7 +42,7 @@ export class CreateGuardrailConfigDto {
 
   @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION, example: DESCRIPTION_EXAMPLE })
   @IsOptional()
-  @IsText({ maxLength: MAX_DESCRIPTION })
+  @IsText({ maxLength: MAX_DESCRIPTION, storable: true })
   description?: string;
 
   @ApiProperty(
@@ -59,7 +60,7 @@ export class CreateGuardrailConfigDto {
     example: FALLBACK_EXAMPLE,
   })
   @IsOptional()
-  @IsText({ maxLength: MAX_FALLBACK })
+  @IsText({ maxLength: MAX_FALLBACK, storable: true })
   fallback_message?: string;
 
   @ApiPropertyOptional({ default: true, example: true })
@@ -86,7 +87,7 @@ export class UpdateGuardrailConfigDto {
     example: DESCRIPTION_EXAMPLE,
   })
   @ValidateIf((_dto, value) => value !== null && value !== undefined)
-  @IsText({ maxLength: MAX_DESCRIPTION })
+  @IsText({ maxLength: MAX_DESCRIPTION, storable: true })
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -99,7 +100,7 @@ export class UpdateGuardrailConfigDto {
 
   @ApiPropertyOptional({ maxLength: MAX_FALLBACK, example: FALLBACK_EXAMPLE })
   @MayBeOmitted()
-  @IsText({ maxLength: MAX_FALLBACK })
+  @IsText({ maxLength: MAX_FALLBACK, storable: true })
   fallback_message?: string;
 
   @ApiPropertyOptional({ minLength: 1, maxLength: 128, default: 'system', example: 'alice' })

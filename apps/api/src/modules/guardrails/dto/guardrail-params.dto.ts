@@ -2,13 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { IsUserId, USER_ID_PATTERN } from '../../memory/identifiers';
 import {
-  GUARDRAIL_NAME_PATTERN,
   IsBooleanText,
-  IsGuardrailName,
   IsText,
   IsWholeNumber,
   MAX_INTEGER,
-} from './guardrail-fields';
+} from '../../../core/validation/field-rules';
+import { GUARDRAIL_NAME_PATTERN, IsGuardrailName } from './guardrail-fields';
 
 export const MAX_EVENT_PAGE = 200;
 export const DEFAULT_EVENT_PAGE = 50;
@@ -66,6 +65,6 @@ export class ListGuardrailEventsQuery {
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page', example: 'WyJnIiwxMl0' })
   @IsOptional()
-  @IsText({ maxLength: 64 })
+  @IsText({ maxLength: 64, storable: true })
   cursor?: string;
 }

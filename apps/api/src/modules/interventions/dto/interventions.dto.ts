@@ -1,6 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Length } from 'class-validator';
+import { PageCursor, PageLimit } from '../../../core/http/page-query';
 import { IsUserId, USER_ID_PATTERN } from '../../memory/identifiers';
 import type {
   InjectRole,
@@ -10,22 +12,20 @@ import type {
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** 1 to `max` characters once trimmed. Listed bottom-up, as stacked decorators apply. */
+const TrimmedText = (max: number) =>
+  applyDecorators(Length(1, max), IsNotEmpty(), IsString(), Transform(trim));
+
 export class HaltDto {
   @ApiProperty({ description: 'Who halts (1 to 128 characters)', example: 'alice' })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @Length(1, 128)
+  @TrimmedText(128)
   operator!: string;
 
   @ApiProperty({
     description: 'Why (1 to 1000 characters); the user-facing 423 quotes it',
     example: 'Reviewing a safety report',
   })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @Length(1, 1000)
+  @TrimmedText(1000)
   reason!: string;
 }
 
@@ -35,19 +35,13 @@ export class ResumeQueryDto {
     example: 'alice',
   })
   @IsOptional()
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @Length(1, 128)
+  @TrimmedText(128)
   operator?: string;
 }
 
 export class InjectDto {
   @ApiProperty({ description: 'Who speaks (1 to 128 characters)', example: 'alice' })
-  @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @Length(1, 128)
+  @TrimmedText(128)
   operator!: string;
 
   @ApiProperty({
@@ -72,17 +66,10 @@ export class InjectDto {
 }
 
 export class InterventionListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
+  @PageCursor()
   cursor?: string;
 
   @ApiPropertyOptional({

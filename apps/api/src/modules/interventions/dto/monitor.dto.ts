@@ -1,22 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, Length, Matches } from 'class-validator';
+import { PageCursor, PageLimit } from '../../../core/http/page-query';
 import { ConversationMessageEntity } from '../../memory/entities/conversation-message.entity';
 import { UserStateEntity } from '../../memory/entities/user-state.entity';
 import { USER_MODE_PATTERN } from '../../memory/identifiers';
 
 export class UserListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
-  @IsOptional()
-  @IsString()
+  @PageCursor()
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'Part of the user id, any case', example: 'user-4' })
@@ -32,17 +25,10 @@ export class UserListQueryDto {
 }
 
 export class ConversationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  @PageLimit(200)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page: older messages' })
-  @IsOptional()
-  @IsString()
+  @PageCursor('next_cursor of the previous page: older messages')
   before?: string;
 }
 

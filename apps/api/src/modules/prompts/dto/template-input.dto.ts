@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsObject, IsOptional } from 'class-validator';
-import { IsText } from './field-rules';
+import { IsText } from '../../../core/validation/field-rules';
 import { OptionalVersion } from './template-params.dto';
 
 export const TEMPLATE_NAME_PATTERN = /^[A-Za-z0-9 _.-]+$/;

@@ -1,8 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsOptional } from 'class-validator';
-import { IsText, IsWholeNumber, MAX_INTEGER } from './field-rules';
+import { IsOptional } from 'class-validator';
+import {
+  IsBooleanText,
+  IsText,
+  IsWholeNumber,
+  MAX_INTEGER,
+} from '../../../core/validation/field-rules';
 
 export class TemplateIdParams {
   @ApiProperty({ type: 'integer', example: 1, minimum: 1, maximum: MAX_INTEGER })
@@ -23,10 +27,7 @@ export class ListTemplatesQuery {
     description: 'Include inactive templates',
   })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) =>
-    value === 'true' ? true : value === 'false' ? false : value,
-  )
-  @IsBoolean({ message: 'include_inactive must be true or false' })
+  @IsBooleanText()
   include_inactive?: boolean;
 
   @ApiPropertyOptional({ type: 'integer', example: 50, minimum: 1, maximum: 200, default: 200 })

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsUserId, USER_ID_PATTERN } from '../../memory/identifiers';
-import { MAX_PAGE_LIMIT } from '../../memory/pagination';
-import { IsText, IsWholeNumber } from '../../prompts/dto/field-rules';
+import { MAX_PAGE_LIMIT } from '../../../core/http/pagination';
+import { IsText, IsWholeNumber } from '../../../core/validation/field-rules';
 import type { LlmRequestEntity, LlmRequestStatus } from '../entities/llm-request.entity';
 import { StatsRangeQueryDto } from './stats.dto';
 

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { ValidateBy } from 'class-validator';
+import { isStorableText } from './storable-text';
 
 /** Ids and versions are PostgreSQL integers. */
 export const MAX_INTEGER = 2_147_483_647;
@@ -11,6 +12,8 @@ export interface TextRule {
   patternMessage?: string;
   /** Surrounding spaces are dropped before checking (names, actors). */
   trim?: boolean;
+  /** Refuse NUL and unpaired surrogates, which PostgreSQL cannot store. */
+  storable?: boolean;
 }
 
 function textProblem(value: unknown, rule: TextRule): string | undefined {
@@ -19,10 +22,13 @@ function textProblem(value: unknown, rule: TextRule): string | undefined {
   if (value.trim() === '') return 'must not be empty';
   if (value.length > rule.maxLength) return `must be at most ${rule.maxLength} characters`;
   if (rule.pattern && !rule.pattern.test(value)) return rule.patternMessage ?? 'is not valid';
+  if (rule.storable && !isStorableText(value)) {
+    return 'must not contain NUL or unpaired surrogate characters';
+  }
   return undefined;
 }
 
-/** A text field with one clear message per problem (required, type, empty, length, pattern). */
+/** A text field with one clear message per problem (required, type, empty, length, pattern…). */
 export function IsText(rule: TextRule): PropertyDecorator {
   const validate = ValidateBy({
     name: 'isText',
@@ -55,6 +61,22 @@ export function IsWholeNumber(min: number, max: number): PropertyDecorator {
         validate: (value: unknown) =>
           typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
         defaultMessage: (args) => `${args?.property} must be a whole number from ${min} to ${max}`,
+      },
+    }),
+  );
+}
+
+/** `true` or `false` in a query string. */
+export function IsBooleanText(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) =>
+      value === 'true' ? true : value === 'false' ? false : value,
+    ),
+    ValidateBy({
+      name: 'isBooleanText',
+      validator: {
+        validate: (value: unknown) => typeof value === 'boolean',
+        defaultMessage: (args) => `${args?.property} must be true or false`,
       },
     }),
   );
