@@ -179,6 +179,27 @@ describe('live events', () => {
     );
   });
 
+  it("applies a guardrail config changed on one instance in the other's next chat", async () => {
+    const name = `cross-${Date.now()}`;
+    const created = await api.http('POST', '/admin/guardrails', {
+      name,
+      rules: [{ type: 'system_instruction', content: 'Old rule.' }],
+    });
+    const userId = aUserId();
+    await other.http('POST', '/chat', { user_id: userId, message: 'one', guardrail_config: name });
+    const otherFeed = await open(other, '/admin/events?types=guardrail_config.changed');
+    await api.http('PUT', `/admin/guardrails/${created.body.id}`, {
+      rules: [{ type: 'system_instruction', content: 'New rule.' }],
+    });
+    await otherFeed.waitFor((event) => event.data.data.name === name, 2000);
+    stub.control.clearRequests();
+    await other.http('POST', '/chat', { user_id: userId, message: 'two', guardrail_config: name });
+    const [request] = stub.control.requests();
+    expect(
+      (request?.body as { messages: Array<{ content: string }> }).messages[0]?.content,
+    ).toMatch(/^New rule\./);
+  });
+
   it('rejects bad filters and a bad Last-Event-ID with 422', async () => {
     expectError(await api.http('GET', '/admin/events?types=nope'), 422, 'validation_failed');
     expectError(await api.http('GET', '/admin/events?user_id=bad%20id'), 422, 'validation_failed');

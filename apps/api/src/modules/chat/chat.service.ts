@@ -243,7 +243,7 @@ export class ChatService {
     let message = input.message;
     if (guardrails) {
       const check = this.engine.checkInput(guardrails, input.message);
-      this.recordFirings(
+      await this.recordFirings(
         guardrails.name,
         check.firings,
         input.userId,
@@ -321,7 +321,7 @@ export class ChatService {
       },
     });
     this.events.publishMessage(reply);
-    this.recordFirings(
+    await this.recordFirings(
       turn.guardrailConfig,
       guard.firings,
       input.userId,
@@ -366,15 +366,19 @@ export class ChatService {
   }
 
   /** Firings go to guardrail_events in the background; a failure to record is logged there. */
-  private recordFirings(
+  /**
+   * Firings are stored before the turn answers, so an operator (or a test) who sees the answer
+   * finds them; only turns where a rule fired pay for it. A failure to store is logged.
+   */
+  private async recordFirings(
     configName: string | null,
     firings: readonly GuardrailFiring[],
     userId: string,
     messageId: number,
     requestId: string,
-  ): void {
+  ): Promise<void> {
     if (!configName || firings.length === 0) return;
-    void this.guardrails
+    await this.guardrails
       .recordFirings(
         firings.map((firing) => ({
           ...firing,
@@ -384,8 +388,10 @@ export class ChatService {
           request_id: requestId,
         })),
       )
-      .catch((error: unknown) =>
-        this.logger.error(`could not record guardrail firings: ${String(error)}`),
+      .then(
+        () => undefined,
+        (error: unknown) =>
+          this.logger.error(`could not record guardrail firings: ${String(error)}`),
       );
   }
 
