@@ -443,6 +443,41 @@ describe('chat over HTTP with the stub LLM', () => {
       expect(completions()).toHaveLength(0);
     });
 
+    it('stops a streamed reply when a halt lands mid-stream, keeping the part for operators', async () => {
+      const userId = aUserId();
+      stub.control.configure({ token_latency_ms: 60 });
+      let halted: Promise<unknown> | undefined;
+      const events = await readSse(
+        await stream({ user_id: userId, message: 'a fairly long answer with many words' }),
+        (event) => {
+          if (event.event === 'token' && !halted) {
+            halted = api.http('POST', `/admin/interventions/${userId}/halt`, {
+              operator: 'dana',
+              reason: 'stop',
+            });
+          }
+        },
+      );
+      await halted;
+      expect(events.at(-1)).toMatchObject({
+        event: 'error',
+        data: { code: 'conversation_halted', message: 'Conversation halted by dana: stop' },
+      });
+      const tokens = events
+        .filter((event) => event.event === 'token')
+        .map((event) => event.data.delta)
+        .join('');
+      expect(tokens.length).toBeLessThan('Echo: a fairly long answer with many words'.length);
+      await stub.control.waitForRequest((request) => request.outcome === 'aborted', 3000);
+      const stored = await messagesOf(userId);
+      expect(stored.at(-1)).toMatchObject({
+        role: 'assistant',
+        content: tokens,
+        visible_to_user: false,
+        metadata: expect.objectContaining({ interrupted: true, withheld_by_halt: true }),
+      });
+    });
+
     it('sends an error event when the LLM fails mid-stream', async () => {
       const userId = aUserId();
       stub.control.configure({ failures: [{ mode: 'stream_error', after_tokens: 2, count: 1 }] });

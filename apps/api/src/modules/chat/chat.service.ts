@@ -187,8 +187,20 @@ export class ChatService {
       sent += step.emit;
       return step.emit;
     };
+    // A halt that lands mid-stream stops the reply at once (on any instance, via its event).
+    const halt = new AbortController();
+    const stopWatching = this.events.subscribe((event) => {
+      if (
+        event.type === 'user.state_changed' &&
+        event.user_id === input.userId &&
+        event.data.halted === true
+      ) {
+        halt.abort();
+      }
+    });
+    const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
     try {
-      for await (const event of this.llm.stream(turn.llmRequest, { signal: options.signal })) {
+      for await (const event of this.llm.stream(turn.llmRequest, { signal })) {
         if (event.type === 'done') {
           outcome = { ...event, content: sent };
           continue;
@@ -201,9 +213,18 @@ export class ChatService {
         if (blocked) break;
       }
     } catch (error) {
-      if (error instanceof LlmAbortedError && sent) await this.storeInterrupted(turn, sent);
+      const halted = halt.signal.aborted && !options.signal?.aborted;
+      if (error instanceof LlmAbortedError && (sent || halted)) {
+        await this.storeInterrupted(turn, sent, halted);
+      }
       this.recordFailure(turn, error, true);
+      if (halted) {
+        const state = await this.userState.get(input.userId);
+        throw new ConversationHaltedError(state?.reason ?? null, state?.operator ?? null);
+      }
       throw error;
+    } finally {
+      stopWatching();
     }
     if (scanner && !blocked) {
       const delta = release(scanner.end());
@@ -352,7 +373,12 @@ export class ChatService {
     };
   }
 
-  private async storeInterrupted(turn: PreparedTurn, partial: string): Promise<void> {
+  /** The part of a reply that was generated; a halt keeps it for operators only. */
+  private async storeInterrupted(
+    turn: PreparedTurn,
+    partial: string,
+    halted: boolean,
+  ): Promise<void> {
     const message = await this.conversations.append({
       userId: turn.input.userId,
       role: 'assistant',
@@ -360,7 +386,12 @@ export class ChatService {
       source: 'llm',
       templateName: turn.template.name,
       templateVersion: turn.template.version,
-      metadata: { request_id: turn.options.requestId, interrupted: true },
+      visibleToUser: !halted,
+      metadata: {
+        request_id: turn.options.requestId,
+        interrupted: true,
+        ...(halted ? { withheld_by_halt: true } : {}),
+      },
     });
     this.events.publishMessage(message);
   }
