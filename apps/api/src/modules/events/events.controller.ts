@@ -17,6 +17,7 @@ import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
 import { EventsService } from './events.service';
 import { LiveEvent } from './events.types';
 
+const REPLAY_PAGE = 500;
 const LAST_EVENT_ID = {
   name: 'Last-Event-ID',
   required: false,
@@ -136,7 +137,14 @@ export class EventsController {
     sse.retry(3000);
     sse.comment('connected');
     if (resumeAfter !== undefined) {
-      for (const event of await this.events.replay(resumeAfter)) send(event);
+      // Page through everything missed (sentUpTo only moves for wanted events, so page by id).
+      let after = resumeAfter;
+      for (;;) {
+        const page = await this.events.replay(after, REPLAY_PAGE);
+        for (const event of page) send(event);
+        if (page.length < REPLAY_PAGE) break;
+        after = page.at(-1)!.id;
+      }
       for (const event of buffered ?? []) send(event);
       buffered = undefined;
     }
