@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './core/app-factory';
 import { ConfigError, loadConfigFromProcess } from './core/config/app-config';
+import { DataDirInUseError } from './core/database/data-dir-lock';
 import { resolveDatabase } from './core/database/resolve-database';
 import { startDevLlmIfNeeded } from './core/dev-llm-stub';
 import { createRootLogger, NestPinoLogger } from './core/logging/logger';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   // Configuration problems are the operator's to fix: say exactly what, without a stack.
   const message =
-    error instanceof ConfigError
+    error instanceof ConfigError || error instanceof DataDirInUseError
       ? error.message
       : error instanceof Error
         ? (error.stack ?? error.message)
