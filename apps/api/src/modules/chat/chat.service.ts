@@ -243,7 +243,7 @@ export class ChatService {
       throw new MessageTooLongError(this.config.chatMaxChars);
     const startedAt = performance.now();
     // Stored first: nothing the user said is lost, whatever fails next.
-    const userMessage = await this.conversations.append({
+    const { message: userMessage, state } = await this.conversations.appendWithState({
       userId: input.userId,
       role: 'user',
       content: input.message,
@@ -251,9 +251,7 @@ export class ChatService {
       metadata: { request_id: options.requestId },
     });
     this.events.publishMessage(userMessage);
-    const state = await this.userState.get(input.userId);
-    if (state?.mode === HALTED_MODE)
-      throw new ConversationHaltedError(state.reason, state.operator);
+    if (state.mode === HALTED_MODE) throw new ConversationHaltedError(state.reason, state.operator);
 
     const template = await this.prompts.resolveForChat(input.templateName);
     const config = template.config as TemplateConfig;
@@ -288,7 +286,7 @@ export class ChatService {
       message,
       historyLimit: config.history_limit,
       currentMessageId: userMessage.id,
-      userMode: state?.mode,
+      userMode: state.mode,
     });
     let rendered: string;
     try {
@@ -324,23 +322,24 @@ export class ChatService {
     guard: { blocked: boolean; firings: GuardrailFiring[] } = { blocked: false, firings: [] },
   ): Promise<ChatReply> {
     const { input, template } = turn;
-    const stateNow = await this.userState.get(input.userId);
-    const halted = stateNow?.mode === HALTED_MODE;
-    const reply = await this.conversations.append({
-      userId: input.userId,
-      role: 'assistant',
-      content: outcome.content,
-      source: 'llm',
-      templateName: template.name,
-      templateVersion: template.version,
-      visibleToUser: !halted,
-      metadata: {
-        request_id: turn.options.requestId,
-        finish_reason: outcome.finishReason,
-        ...(halted ? { withheld_by_halt: true } : {}),
-        ...guardrailMark(guard),
+    // Hidden from the user when the halt already landed: one statement decides and stores.
+    const { message: reply, state } = await this.conversations.appendWithState(
+      {
+        userId: input.userId,
+        role: 'assistant',
+        content: outcome.content,
+        source: 'llm',
+        templateName: template.name,
+        templateVersion: template.version,
+        metadata: {
+          request_id: turn.options.requestId,
+          finish_reason: outcome.finishReason,
+          ...guardrailMark(guard),
+        },
       },
-    });
+      { hideIfHalted: true },
+    );
+    const halted = !reply.visibleToUser;
     this.events.publishMessage(reply);
     await this.recordFirings(
       turn.guardrailConfig,
@@ -350,7 +349,7 @@ export class ChatService {
       turn.options.requestId,
     );
     this.record(turn, stream, 'ok', outcome);
-    if (halted) throw new ConversationHaltedError(stateNow.reason, stateNow.operator);
+    if (halted) throw new ConversationHaltedError(state.reason, state.operator);
 
     return {
       response: outcome.content,
@@ -358,7 +357,7 @@ export class ChatService {
         template_used: template.name,
         template_version: template.version,
         guardrail_config: turn.guardrailConfig,
-        message_count: (stateNow?.messageCount ?? 0) + 1,
+        message_count: state.messageCount,
         response_time_ms: Math.round(performance.now() - turn.startedAt),
         llm_time_ms: outcome.latencyMs,
         prompt_tokens: outcome.promptTokens,

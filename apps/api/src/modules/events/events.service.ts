@@ -72,9 +72,10 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     );
     this.lastDelivered = row?.max ?? 0;
     if (this.target.kind === 'external') {
-      this.listener = new PgNotificationListener(this.target.url, EVENTS_CHANNEL, () =>
-        this.wake(),
-      );
+      // The payload is the new event's id: one already delivered needs no catch-up.
+      this.listener = new PgNotificationListener(this.target.url, EVENTS_CHANNEL, (payload) => {
+        if (payload === undefined || Number(payload) > this.lastDelivered) this.wake();
+      });
       await this.listener.start();
     }
     this.timers.push(setInterval(() => this.wake(), this.config.eventsPollMs));
@@ -99,6 +100,7 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
            SELECT pg_notify($4, id::text) FROM inserted`,
           [type, event.userId ?? null, JSON.stringify(event.data), EVENTS_CHANNEL],
         );
+        // Delivered here at once; our own NOTIFY then finds it delivered and costs nothing.
         this.wake();
       })
       .catch((error: unknown) => {

@@ -16,7 +16,8 @@ export class PgNotificationListener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly onWake: () => void,
+    /** Called with the notification's payload, or with none after a (re)connect. */
+    private readonly onWake: (payload?: string) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +42,7 @@ export class PgNotificationListener {
       handled = true;
       this.lost(client, error);
     };
-    client.on('notification', () => this.onWake());
+    client.on('notification', (notification) => this.onWake(notification.payload));
     client.on('error', (error) => lost(error));
     client.on('end', () => lost());
     try {

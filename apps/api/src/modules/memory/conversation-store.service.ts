@@ -7,12 +7,11 @@ import {
   MessageSource,
 } from './entities/conversation-message.entity';
 import { UserMemoryEntity } from './entities/user-memory.entity';
-import { UserStateEntity } from './entities/user-state.entity';
+import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
 import { decodeMessageCursor, encodeMessageCursor } from './pagination';
-import { UserStateService } from './user-state.service';
 
 export interface NewMessage {
   userId: string;
@@ -44,6 +43,14 @@ export interface MessagePage {
   nextCursor: string | null;
 }
 
+/** The user's state right after a message was stored (see appendWithState). */
+export interface AppendedUserState {
+  mode: string;
+  reason: string | null;
+  operator: string | null;
+  messageCount: number;
+}
+
 /** Metadata flag of a message the prompt must never show the AI (e.g. a blocked input). */
 export const EXCLUDED_FROM_PROMPT = 'excluded_from_prompt';
 
@@ -54,24 +61,50 @@ export class ConversationStore {
     @InjectRepository(ConversationMessageEntity)
     private readonly messages: Repository<ConversationMessageEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly userState: UserStateService,
   ) {}
 
   private readonly returning = entityColumns(this.messages.metadata);
 
   /**
-   * Stores the message and, in the same transaction, counts it in the user's state
-   * (creating the user on their first message): callers do not call recordMessage too.
+   * Stores the message and counts it in the user's state (creating the user on their first
+   * message), in one statement: callers do not call recordMessage too.
    */
   async append(message: NewMessage, manager?: EntityManager): Promise<ConversationMessageEntity> {
-    // Inside the caller's transaction when one is given, else in a new one.
-    if (!manager) return this.dataSource.transaction((own) => this.append(message, own));
-    const rows = await manager.query<ConversationMessageEntity[]>(
-      `INSERT INTO conversation_history
+    return (await this.appendWithState(message, {}, manager)).message;
+  }
+
+  /**
+   * `append`, also answering with the user's state as it is once the message is counted. With
+   * `hideIfHalted`, a message stored while the user is halted is hidden from them and marked
+   * `withheld_by_halt`: decided in the same statement, so no halt can slip in between.
+   */
+  async appendWithState(
+    message: NewMessage,
+    { hideIfHalted = false }: { hideIfHalted?: boolean } = {},
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
+    const rows = await manager.query<Array<Record<string, unknown>>>(
+      `WITH state AS (
+         INSERT INTO user_state AS s (user_id, first_seen, last_activity, message_count)
+         VALUES ($1, now(), now(), 1)
+         ON CONFLICT (user_id) DO UPDATE
+           SET message_count = s.message_count + 1,
+               last_activity = GREATEST(s.last_activity, EXCLUDED.last_activity)
+         RETURNING s.mode, s.reason, s.operator, s.message_count
+       ), stored AS (
+         INSERT INTO conversation_history
            (user_id, role, content, source, template_name, template_version, operator,
             visible_to_user, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb)
-         RETURNING ${this.returning}`,
+         SELECT $1, $2, $3, $4, $5, $6, $7,
+                $8 AND NOT ($10 AND state.mode = '${HALTED_MODE}'),
+                CASE WHEN $10 AND state.mode = '${HALTED_MODE}'
+                     THEN $9::jsonb || '{"withheld_by_halt": true}'::jsonb ELSE $9::jsonb END
+           FROM state
+         RETURNING ${this.returning}
+       )
+       SELECT stored.*, state.mode AS "stateMode", state.reason AS "stateReason",
+              state.operator AS "stateOperator", state.message_count AS "stateMessageCount"
+         FROM stored, state`,
       [
         message.userId,
         message.role,
@@ -82,10 +115,19 @@ export class ConversationStore {
         message.operator ?? null,
         message.visibleToUser ?? true,
         JSON.stringify(message.metadata ?? {}),
+        hideIfHalted,
       ],
     );
-    await this.userState.recordMessage(message.userId, undefined, manager);
-    return this.messages.create(rows[0]!);
+    const { stateMode, stateReason, stateOperator, stateMessageCount, ...stored } = rows[0]!;
+    return {
+      message: this.messages.create(stored as Partial<ConversationMessageEntity>),
+      state: {
+        mode: stateMode as string,
+        reason: stateReason as string | null,
+        operator: stateOperator as string | null,
+        messageCount: stateMessageCount as number,
+      },
+    };
   }
 
   /** Adds flags to a stored message's metadata (e.g. blocked by a guardrail). */
