@@ -2,7 +2,7 @@ import { RunningStubServer } from '@promptdev/llm-stub';
 import { TelemetryService } from '../../src/modules/telemetry/telemetry.service';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
-import { startLlmStub } from '../setup/llm-stub';
+import { QUICK_LLM_ENV, startLlmStub } from '../setup/llm-stub';
 import { eventually, readSse } from '../setup/sse';
 import { expectError, startTestApp, TestApp } from '../setup/test-app';
 
@@ -28,12 +28,7 @@ describe('chat over HTTP with the stub LLM', () => {
 
   beforeAll(async () => {
     stub = await startLlmStub();
-    api = await startTestApp({
-      LLM_BASE_URL: stub.url,
-      LLM_RETRY_BASE_MS: '5',
-      LLM_TIMEOUT_MS: '2000',
-      LLM_CIRCUIT_FAILURES: '1000',
-    });
+    api = await startTestApp({ LLM_BASE_URL: stub.url, ...QUICK_LLM_ENV });
     templateName = (
       await createTemplate(api, { content: 'You are Luna. You talk to {{ user_id }}.' })
     ).name;

@@ -1,13 +1,12 @@
 import { RunningStubServer } from '@promptdev/llm-stub';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
-import { startLlmStub } from '../setup/llm-stub';
+import { QUICK_LLM_ENV, startLlmStub } from '../setup/llm-stub';
 import { parsePrometheusText, PromMetrics, total } from '../setup/prometheus-text';
 import { eventually, openSse, readSse } from '../setup/sse';
 import { expectError, startTestApp, TestApp } from '../setup/test-app';
 
 const HTTP_COUNT = 'promptdev_http_request_duration_seconds_count';
-const LLM_ENV = { LLM_RETRY_BASE_MS: '5', LLM_TIMEOUT_MS: '2000', LLM_CIRCUIT_FAILURES: '1000' };
 
 describe('GET /metrics', () => {
   let stub: RunningStubServer;
@@ -23,7 +22,7 @@ describe('GET /metrics', () => {
 
   beforeAll(async () => {
     stub = await startLlmStub();
-    api = await startTestApp({ LLM_BASE_URL: stub.url, ...LLM_ENV });
+    api = await startTestApp({ LLM_BASE_URL: stub.url, ...QUICK_LLM_ENV });
     await createTemplate(api, {});
   });
   beforeEach(() => stub.control.reset());
@@ -141,7 +140,7 @@ describe('GET /metrics', () => {
     expect((await chat(api, 'counted by the first app only')).status).toBe(200);
 
     const second = await startTestApp(
-      { LLM_BASE_URL: stub.url, ...LLM_ENV },
+      { LLM_BASE_URL: stub.url, ...QUICK_LLM_ENV },
       { database: api.database },
     );
     try {
@@ -167,7 +166,7 @@ describe('GET /metrics', () => {
     const fragile = await startTestApp(
       {
         LLM_BASE_URL: stub.url,
-        ...LLM_ENV,
+        ...QUICK_LLM_ENV,
         LLM_MAX_RETRIES: '0',
         LLM_CIRCUIT_FAILURES: '1',
         LLM_CIRCUIT_RESET_MS: '600000',

@@ -4,7 +4,7 @@ import { AGGREGATION_LOCK } from '../../src/modules/telemetry/stats-aggregator.s
 import { TelemetryService } from '../../src/modules/telemetry/telemetry.service';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
-import { startLlmStub } from '../setup/llm-stub';
+import { QUICK_LLM_ENV, startLlmStub } from '../setup/llm-stub';
 import { expectError, HttpResult, startTestApp, TestApp } from '../setup/test-app';
 
 describe('stats and the LLM request log over HTTP', () => {
@@ -25,12 +25,7 @@ describe('stats and the LLM request log over HTTP', () => {
 
   beforeAll(async () => {
     stub = await startLlmStub();
-    api = await startTestApp({
-      LLM_BASE_URL: stub.url,
-      LLM_RETRY_BASE_MS: '5',
-      LLM_TIMEOUT_MS: '2000',
-      LLM_CIRCUIT_FAILURES: '1000',
-    });
+    api = await startTestApp({ LLM_BASE_URL: stub.url, ...QUICK_LLM_ENV });
     templateName = (await createTemplate(api, { content: 'You are Luna. Talk to {{ user_id }}.' }))
       .name;
   });

@@ -70,8 +70,10 @@ export class InterventionsService {
     return result;
   }
 
-  /** Lets the AI answer again; 400 not_halted when it was not halted. */
-  /** `change` is what the state keeps (PUT /admin/state may name another mode, or no one). */
+  /**
+   * Lets the AI answer again; 400 not_halted when it was not halted. `change` is what the
+   * state keeps (PUT /admin/state may name another mode, or no one).
+   */
   async resume(
     userId: string,
     operator: string,
