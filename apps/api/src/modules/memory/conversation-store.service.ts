@@ -8,6 +8,7 @@ import {
 } from './entities/conversation-message.entity';
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
+import { countMessageSql } from './user-state.service';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
@@ -85,12 +86,8 @@ export class ConversationStore {
   ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
     const rows = await manager.query<Array<Record<string, unknown>>>(
       `WITH state AS (
-         INSERT INTO user_state AS s (user_id, first_seen, last_activity, message_count)
-         VALUES ($1, now(), now(), 1)
-         ON CONFLICT (user_id) DO UPDATE
-           SET message_count = s.message_count + 1,
-               last_activity = GREATEST(s.last_activity, EXCLUDED.last_activity)
-         RETURNING s.mode, s.reason, s.operator, s.message_count
+         ${countMessageSql('$1', 'now()')}
+         RETURNING state.mode, state.reason, state.operator, state.message_count
        ), stored AS (
          INSERT INTO conversation_history
            (user_id, role, content, source, template_name, template_version, operator,

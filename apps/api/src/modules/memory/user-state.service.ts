@@ -29,6 +29,19 @@ export interface UserPage {
   nextCursor: string | null;
 }
 
+/**
+ * The statement that counts one message of user `userParam` at time `at` (SQL expressions):
+ * creates the user on their first message, else adds one and moves last_activity forward.
+ * One statement, so concurrent calls never lose a count; the table is aliased `state`.
+ */
+export function countMessageSql(userParam: string, at: string): string {
+  return `INSERT INTO user_state AS state (user_id, first_seen, last_activity, message_count)
+       VALUES (${userParam}, ${at}, ${at}, 1)
+       ON CONFLICT (user_id) DO UPDATE
+         SET message_count = state.message_count + 1,
+             last_activity = GREATEST(state.last_activity, EXCLUDED.last_activity)`;
+}
+
 /** The users the product has seen: their mode and their activity. */
 @Injectable()
 export class UserStateService {
@@ -78,12 +91,7 @@ export class UserStateService {
     manager: EntityManager = this.states.manager,
   ): Promise<UserStateEntity> {
     const rows = await manager.query<UserStateEntity[]>(
-      `INSERT INTO user_state AS state (user_id, first_seen, last_activity, message_count)
-       VALUES ($1, COALESCE($2::timestamptz, now()), COALESCE($2::timestamptz, now()), 1)
-       ON CONFLICT (user_id) DO UPDATE
-         SET message_count = state.message_count + 1,
-             last_activity = GREATEST(state.last_activity, EXCLUDED.last_activity)
-       RETURNING ${this.returning}`,
+      `${countMessageSql('$1', 'COALESCE($2::timestamptz, now())')} RETURNING ${this.returning}`,
       [userId, at ?? null],
     );
     return this.states.create(rows[0]!);
