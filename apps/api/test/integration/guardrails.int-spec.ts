@@ -53,6 +53,8 @@ describe('guardrails module against PostgreSQL', () => {
 
     it('returns the active config, cached, and reloads after every change', async () => {
       const created = await guardrails.create({ name: aConfigName(), rules: [termRule('one')] });
+      // Its own guardrail_config.changed event also drops the cache: let it arrive first.
+      await api.app.get(EventsService).settle();
       const first = await guardrails.resolveForChat(created.name);
       expect(first).toEqual({
         id: created.id,
