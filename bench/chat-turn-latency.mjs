@@ -21,11 +21,11 @@ const summary = (samples) => ({
   p99: percentile(samples, 99),
 });
 
-async function post(url, body) {
+async function post(url, body, headers = {}) {
   const started = performance.now();
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();
@@ -44,11 +44,15 @@ try {
   });
   const { base } = api;
   const name = `bench-${Date.now()}`;
-  await post(`${base}/admin/templates`, {
-    name,
-    created_by: 'bench',
-    content: 'You are Luna, a warm companion talking to {{ user_id }}.\n{{ user_context }}',
-  });
+  await post(
+    `${base}/admin/templates`,
+    {
+      name,
+      created_by: 'bench',
+      content: 'You are Luna, a warm companion talking to {{ user_id }}.\n{{ user_context }}',
+    },
+    api.admin,
+  );
   const chat = (index) => ({
     user_id: `bench-user-${index % 10}`,
     message: `message number ${index}`,

@@ -2,7 +2,7 @@
 // on the same API instance and on a second instance sharing the PostgreSQL database.
 //   npm run build && node bench/event-delay.mjs --database-url postgres://… [--samples 200]
 import { parseArgs } from 'node:util';
-import { percentile, round, startApi } from './lib.mjs';
+import { percentile, round, startApi, subscribeEvents } from './lib.mjs';
 
 const { values } = parseArgs({
   options: { samples: { type: 'string', default: '200' }, 'database-url': { type: 'string' } },
@@ -10,35 +10,6 @@ const { values } = parseArgs({
 if (!values['database-url'])
   throw new Error('--database-url is required: two instances need a shared PostgreSQL');
 const samples = Number(values.samples);
-
-/** Resolves each awaited user id when its user.state_changed event arrives. */
-async function subscribe(base) {
-  const waiting = new Map();
-  const response = await fetch(`${base}/admin/events?types=user.state_changed`);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true }));
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary;
-      while ((boundary = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const data = block.split('\n').find((line) => line.startsWith('data: '));
-        if (!data) continue;
-        const event = JSON.parse(data.slice(6));
-        waiting.get(event.user_id)?.(performance.now());
-      }
-    }
-  })();
-  return {
-    arrival: (userId) => new Promise((resolve) => waiting.set(userId, resolve)),
-    close: () => reader.cancel(),
-  };
-}
 
 const summary = (samplesMs) => ({
   p50: round(percentile(samplesMs, 50)),
@@ -52,8 +23,8 @@ const second = await startApi(apiEnv).catch(async (error) => {
   throw error;
 });
 try {
-  const sameFeed = await subscribe(first.base);
-  const otherFeed = await subscribe(second.base);
+  const sameFeed = await subscribeEvents(first);
+  const otherFeed = await subscribeEvents(second);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const same = [];
   const other = [];
@@ -62,6 +33,7 @@ try {
     const arrivals = [sameFeed.arrival(userId), otherFeed.arrival(userId)];
     const response = await fetch(`${first.base}/admin/state/${userId}?mode=learning`, {
       method: 'PUT',
+      headers: first.admin,
     });
     const stored = performance.now();
     if (!response.ok) throw new Error(`PUT answered ${response.status}`);

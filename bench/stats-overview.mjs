@@ -52,10 +52,10 @@ async function timed(work) {
   return { ms: round(performance.now() - started), result };
 }
 
-async function request(base, method, route, body) {
-  const response = await fetch(`${base}${route}`, {
+async function request(api, method, route, body) {
+  const response = await fetch(`${api.base}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? api.admin : { 'content-type': 'application/json', ...api.admin },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await response.json();
@@ -63,11 +63,11 @@ async function request(base, method, route, body) {
   return json;
 }
 
-async function sample(base, route) {
-  for (let index = 0; index < 3; index += 1) await request(base, 'GET', route);
+async function sample(api, route) {
+  for (let index = 0; index < 3; index += 1) await request(api, 'GET', route);
   const times = [];
   for (let index = 0; index < samples; index += 1) {
-    times.push((await timed(() => request(base, 'GET', route))).ms);
+    times.push((await timed(() => request(api, 'GET', route))).ms);
   }
   return summary(times);
 }
@@ -81,7 +81,6 @@ try {
     LLM_BASE_URL: 'http://127.0.0.1:9',
     STATS_AGGREGATION_INTERVAL_MS: '0',
   });
-  const { base } = api;
 
   // The API migrated the database at boot; fill it the way months of chats would.
   const seed = await timed(() =>
@@ -118,13 +117,13 @@ try {
     }),
   );
 
-  const rawOverview = await sample(base, '/admin/stats/overview');
+  const rawOverview = await sample(api, '/admin/stats/overview');
   const backfill = await timed(() =>
-    request(base, 'POST', '/admin/stats/aggregate', {
+    request(api, 'POST', '/admin/stats/aggregate', {
       from: new Date(Date.now() - Math.min(days, 31) * 86400000).toISOString(),
     }),
   );
-  const recent = await timed(() => request(base, 'POST', '/admin/stats/aggregate'));
+  const recent = await timed(() => request(api, 'POST', '/admin/stats/aggregate'));
 
   const result = {
     database: 'postgres',
@@ -135,13 +134,13 @@ try {
     seed_s: round(seed.ms / 1000),
     aggregate_backfill: { ms: backfill.ms, windows: backfill.result.windows },
     aggregate_last_48h: { ms: recent.ms, windows: recent.result.windows },
-    overview_ms: await sample(base, '/admin/stats/overview'),
+    overview_ms: await sample(api, '/admin/stats/overview'),
     overview_before_aggregation_ms: rawOverview,
-    timeseries_24h_ms: await sample(base, '/admin/stats/timeseries'),
-    timeseries_30d_by_day_ms: await sample(base, '/admin/stats/timeseries?bucket=day'),
-    llm_requests_page_ms: await sample(base, '/admin/llm-requests?limit=50'),
+    timeseries_24h_ms: await sample(api, '/admin/stats/timeseries'),
+    timeseries_30d_by_day_ms: await sample(api, '/admin/stats/timeseries?bucket=day'),
+    llm_requests_page_ms: await sample(api, '/admin/llm-requests?limit=50'),
     llm_requests_page_of_one_user_ms: await sample(
-      base,
+      api,
       '/admin/llm-requests?limit=50&user_id=bench-user-42',
     ),
   };
