@@ -2,7 +2,7 @@
 // rows through `ctx.row(figure, value, unit, target)`; "added" always means the API's time
 // minus the stub's, the stub measured directly the same way (same client, same concurrency).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import {
@@ -183,7 +183,14 @@ export async function manyStreams(ctx) {
               },
             },
           );
-          if (!turn.text.includes('event: done')) throw new Error('no done event');
+          if (!turn.text.includes('event: done')) {
+            const error = /event: error\ndata: (.*)/.exec(turn.text)?.[1];
+            throw new Error(
+              error
+                ? `error event ${JSON.parse(error).code}`
+                : `no done: …${turn.text.slice(-160)}`,
+            );
+          }
         } finally {
           if (first) atLlm -= 1;
         }
@@ -196,7 +203,12 @@ export async function manyStreams(ctx) {
     const scraped = await scrapeMetrics(api);
     const lagP99 = scraped.get('nodejs_eventloop_lag_p99_seconds');
     const lagMax = scraped.get('nodejs_eventloop_lag_max_seconds');
-    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    const failures = {};
+    for (const outcome of outcomes)
+      if (outcome.status === 'rejected') {
+        const reason = String(outcome.reason?.cause ?? outcome.reason).slice(0, 200);
+        failures[reason] = (failures[reason] ?? 0) + 1;
+      }
     ctx.row('streams served', `${served}/${streams}`, '', ['all', streams], served === streams);
     ctx.row('time until all ended', ms(servedMs / 1000), 's');
     ctx.row('peak streams at the LLM at once', peakAtLlm, '');
@@ -208,7 +220,7 @@ export async function manyStreams(ctx) {
       tokens_per_stream: tokens,
       token_interval_ms: 1000,
       deadline_s: deadlineMs / 1000,
-      first_failure: failure ? String(failure.reason?.cause ?? failure.reason) : null,
+      failures,
     });
   } finally {
     clearTimeout(timer);
@@ -306,22 +318,29 @@ export async function scale(ctx) {
   ctx.row('turn p50, user with 10 messages', ms(percentile(lightMs, 50)), 'ms');
   ctx.row('turn p50 ratio (big / small history)', ms(ratio), '', ['<=', 1.2]);
 
+  // One INSERT per core at once: a single INSERT … SELECT runs on one core only.
   const statsStarted = performance.now();
-  await withClient(ctx.databaseUrl, async (client) => {
-    await client.query(
-      `INSERT INTO llm_requests
-         (user_id, template_name, template_version, model, api, stream, prompt_tokens,
-          completion_tokens, latency_ms, status, error_code, created_at)
-       SELECT 'stats-user-' || (i % 10000), 'persona-' || (i % 7), 1, 'default', 'openai',
-              i % 3 = 0, 200 + i % 300, 20 + i % 80, 50 + (i::bigint * 7919) % 2000,
-              CASE WHEN i % 50 = 0 THEN 'error' WHEN i % 97 = 0 THEN 'blocked' ELSE 'ok' END,
-              CASE WHEN i % 50 = 0 THEN 'llm_unavailable' END,
-              now() - (i::float8 / $1) * interval '30 days'
-         FROM generate_series(1, $1) AS i`,
-      [requests],
-    );
-    await client.query('ANALYZE llm_requests');
-  });
+  const chunks = Math.max(1, os.availableParallelism());
+  const size = Math.ceil(requests / chunks);
+  await Promise.all(
+    Array.from({ length: chunks }, (_, chunk) =>
+      withClient(ctx.databaseUrl, (client) =>
+        client.query(
+          `INSERT INTO llm_requests
+             (user_id, template_name, template_version, model, api, stream, prompt_tokens,
+              completion_tokens, latency_ms, status, error_code, created_at)
+           SELECT 'stats-user-' || (i % 10000), 'persona-' || (i % 7), 1, 'default', 'openai',
+                  i % 3 = 0, 200 + i % 300, 20 + i % 80, 50 + (i::bigint * 7919) % 2000,
+                  CASE WHEN i % 50 = 0 THEN 'error' WHEN i % 97 = 0 THEN 'blocked' ELSE 'ok' END,
+                  CASE WHEN i % 50 = 0 THEN 'llm_unavailable' END,
+                  now() - (i::float8 / $3) * interval '30 days'
+             FROM generate_series($1::int, $2::int) AS i`,
+          [chunk * size + 1, Math.min(requests, (chunk + 1) * size), requests],
+        ),
+      ),
+    ),
+  );
+  await withClient(ctx.databaseUrl, (client) => client.query('ANALYZE llm_requests'));
   const statsSeedS = (performance.now() - statsStarted) / 1000;
   const aggregateStarted = performance.now();
   await call(api.base, 'POST', '/admin/stats/aggregate', {
