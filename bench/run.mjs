@@ -110,7 +110,9 @@ try {
       ctx.row('scenario error', message.slice(0, 240), '', ['all', 1], false);
       ctx.detail({ error: String(error?.stack ?? error) });
     }
-    ctx.detail({ seconds: Math.round((performance.now() - started) / 100) / 10 });
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
+    ctx.detail({ seconds });
+    process.stderr.write(`  ${title}: ${seconds} s\n`);
   }
 } finally {
   await api?.stop();
@@ -186,7 +188,8 @@ console.log(
   `\n${quick ? 'QUICK mode (counts and durations cut ~20x): not comparable with the targets.\n' : ''}` +
     `${machine.cores} cores (${machine.cpu_model}), load average at start ` +
     `${loadAverage.join(' ')}, node ${process.version}, commit ${result.git.commit?.slice(0, 10)}` +
-    `${result.git.dirty ? ' (dirty)' : ''}, ${result.seconds} s\n\n${table}\n\n` +
+    `${result.git.dirty ? ' (dirty)' : ''}, ${result.seconds} s` +
+    `${result.seconds > 600 ? ' (over the 10-minute budget of a full run)' : ''}\n\n${table}\n\n` +
     'Written to bench/results/latest.json',
 );
 process.exitCode = failed ? 1 : 0;
