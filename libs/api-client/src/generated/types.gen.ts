@@ -598,11 +598,11 @@ export type RegexRuleDto = {
      */
     action: 'block' | 'redact' | 'flag';
     /**
-     * Any of i, m, s, u (matching is always global)
+     * Any of i, m, s, u (matching is always global; RE2 always matches whole code points, so u changes nothing)
      */
     flags?: string;
     /**
-     * JavaScript regular expression, compiled on save. Rejected (422) when invalid, when it matches empty text, or when it can backtrack catastrophically: nested repetition ((a+)+), repeated alternatives starting alike ((a|aa)+), repetitions that can take over each other's text (\d+\d+, .*x.*). In streamed replies matches up to 256 characters are caught.
+     * Regular expression in JavaScript syntax, run on RE2 (linear time: no pattern can backtrack). Rejected (422) when invalid, when it matches empty text, when it uses what RE2 cannot do (backreferences, lookahead, lookbehind, atomic groups, possessive quantifiers), or when it compiles to more than 2000 RE2 instructions (e.g. \d{1,1000} three times). In streamed replies matches up to 256 characters are caught.
      */
     pattern: string;
     /**

@@ -45,6 +45,8 @@ export class AppConfig {
   readonly eventsPollMs!: number;
   /** How long events stay available for Last-Event-ID resume. */
   readonly eventsRetentionHours!: number;
+  /** Bytes an event stream may hold for a client that reads slowly before ending it. */
+  readonly eventsStreamMaxUnsentBytes!: number;
   /** How often this instance re-aggregates the recent stats rollups; 0 turns it off. */
   readonly statsAggregationIntervalMs!: number;
 
@@ -179,6 +181,12 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     eventsHeartbeatMs: integer('EVENTS_HEARTBEAT_MS', 15000, 100, 600000)!,
     eventsPollMs: integer('EVENTS_POLL_MS', 1000, 20, 60000)!,
     eventsRetentionHours: integer('EVENTS_RETENTION_HOURS', 24, 1, 720)!,
+    eventsStreamMaxUnsentBytes: integer(
+      'EVENTS_STREAM_MAX_UNSENT_BYTES',
+      1_048_576,
+      1024,
+      268_435_456,
+    )!,
     statsAggregationIntervalMs,
   });
   if (problems.length > 0) throw new ConfigError(problems);

@@ -11,13 +11,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../core/config/app-config';
 import { ValidationFailedError } from '../../core/errors/domain-error';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
-import { SseWriter } from '../../core/http/sse-writer';
+import { SseStream } from '../../core/http/sse-stream';
 import { MetricsService, StreamKind } from '../metrics/metrics.service';
 import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
 import { EventsService } from './events.service';
 import { LiveEvent } from './events.types';
 
-const REPLAY_PAGE = 500;
 const LAST_EVENT_ID = {
   name: 'Last-Event-ID',
   required: false,
@@ -104,10 +103,7 @@ export class EventsController {
     );
   }
 
-  /**
-   * Subscribes first and buffers, then replays what the client missed, then goes live: no
-   * event is lost or sent twice around the switch.
-   */
+  /** Takes the response over; what goes on it and when it ends is the events service's. */
   private async stream(
     kind: StreamKind,
     request: FastifyRequest,
@@ -116,38 +112,16 @@ export class EventsController {
     wanted: (event: LiveEvent) => boolean,
   ): Promise<void> {
     reply.hijack();
-    const sse = new SseWriter(reply.raw, { 'x-request-id': String(request.id) });
-    let buffered: LiveEvent[] | undefined = resumeAfter === undefined ? undefined : [];
-    let sentUpTo = resumeAfter ?? 0;
-    const send = (event: LiveEvent) => {
-      if (event.id <= sentUpTo || !wanted(event)) return;
-      sentUpTo = event.id;
-      sse.send(event.type, event, event.id);
-    };
-    const unsubscribe = this.events.subscribe((event) =>
-      buffered ? buffered.push(event) : send(event),
-    );
-    const heartbeat = setInterval(() => sse.comment('heartbeat'), this.config.eventsHeartbeatMs);
-    this.metrics.streamOpened(kind);
-    sse.onClose(() => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      this.metrics.streamClosed(kind);
+    const stream = new SseStream(reply.raw, {
+      requestId: String(request.id),
+      heartbeatMs: this.config.eventsHeartbeatMs,
+      maxUnsentBytes: this.config.eventsStreamMaxUnsentBytes,
     });
-    sse.retry(3000);
-    sse.comment('connected');
-    if (resumeAfter !== undefined) {
-      // Page through everything missed (sentUpTo only moves for wanted events, so page by id).
-      let after = resumeAfter;
-      for (;;) {
-        const page = await this.events.replay(after, REPLAY_PAGE);
-        for (const event of page) send(event);
-        if (page.length < REPLAY_PAGE) break;
-        after = page.at(-1)!.id;
-      }
-      for (const event of buffered ?? []) send(event);
-      buffered = undefined;
-    }
+    this.metrics.streamOpened(kind);
+    stream.onEnd(() => this.metrics.streamClosed(kind));
+    stream.retry(3000);
+    stream.comment('connected');
+    await this.events.stream(stream, { resumeAfter, wanted });
   }
 }
 

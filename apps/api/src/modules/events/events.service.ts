@@ -10,7 +10,9 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { DATABASE_TARGET } from '../../core/database/database.module';
 import type { DatabaseTarget } from '../../core/database/database-target';
-import { EventType, LiveEvent, NewEvent } from './events.types';
+import { SseClientTooSlowError, SseShuttingDownError } from '../../core/http/sse-stream';
+import { EventsUnavailableError } from './events.errors';
+import { EventSink, EventStreamOptions, EventType, LiveEvent, NewEvent } from './events.types';
 import { PgNotificationListener } from './pg-notification-listener';
 
 export const EVENTS_CHANNEL = 'promptdev_events';
@@ -18,6 +20,9 @@ const BATCH_SIZE = 500;
 // A sequence value can commit after a higher one; a missing id is looked for this long.
 const GAP_WAIT_MS = 10_000;
 const MAX_TRACKED_GAPS = 1000;
+const REPLAY_PAGE = 500;
+/** New events a stream holds while it replays; a stream that falls further behind ends. */
+export const MAX_HELD_EVENTS = 1000;
 
 /** The fields of a stored conversation message that events carry. */
 export interface StoredMessage {
@@ -51,6 +56,7 @@ interface EventRow {
 export class EventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Events');
   private readonly subscribers = new Set<(event: LiveEvent) => void>();
+  private readonly streams = new Set<EventSink>();
   private lastDelivered = 0;
   private readonly gaps = new Map<number, number>();
   private publishChain: Promise<void> = Promise.resolve();
@@ -84,6 +90,8 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // Open streams would keep the server from closing; clients reconnect with Last-Event-ID.
+    for (const stream of [...this.streams]) stream.fail(new SseShuttingDownError());
     await this.flush();
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
@@ -144,6 +152,61 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.subscribers.add(listener);
     return () => this.subscribers.delete(listener);
+  }
+
+  /**
+   * Sends events to a sink until it ends: subscribes first and holds new events, replays what
+   * the client missed, then goes live, so no event is lost or sent twice around the switch.
+   * Every failure ends the stream (the sink tells the client why): replay failing, holding
+   * more than MAX_HELD_EVENTS, the sink's own limits and write errors, shutdown.
+   */
+  async stream(sink: EventSink, { resumeAfter, wanted }: EventStreamOptions): Promise<void> {
+    if (this.stopped) return sink.fail(new SseShuttingDownError());
+    let held: LiveEvent[] | undefined = resumeAfter === undefined ? undefined : [];
+    let sentUpTo = resumeAfter ?? 0;
+    const send = (event: LiveEvent) => {
+      if (event.id <= sentUpTo || !wanted(event)) return;
+      sentUpTo = event.id;
+      sink.send(event.type, event, event.id);
+    };
+    const unsubscribe = this.subscribe((event) => {
+      if (!held) return send(event);
+      if (!wanted(event)) return;
+      if (held.length >= MAX_HELD_EVENTS) {
+        return sink.fail(new SseClientTooSlowError(`${MAX_HELD_EVENTS} events held during replay`));
+      }
+      held.push(event);
+    });
+    this.streams.add(sink);
+    sink.onEnd(() => {
+      unsubscribe();
+      this.streams.delete(sink);
+      held = [];
+    });
+    if (resumeAfter === undefined) return;
+    try {
+      // Page through everything missed (sentUpTo only moves for wanted events, so page by id).
+      let after = resumeAfter;
+      for (;;) {
+        const page = await this.replay(after, REPLAY_PAGE);
+        if (sink.isEnded) return;
+        for (const event of page) send(event);
+        if (page.length < REPLAY_PAGE) break;
+        after = page.at(-1)!.id;
+      }
+      for (const event of held ?? []) send(event);
+      held = undefined;
+    } catch (error) {
+      this.logger.warn(
+        `event replay failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      sink.fail(new EventsUnavailableError());
+    }
+  }
+
+  /** Streams open on this instance. */
+  get openStreams(): number {
+    return this.streams.size;
   }
 
   /** Events after `afterId` that this instance has already delivered (Last-Event-ID resume). */

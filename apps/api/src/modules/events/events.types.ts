@@ -23,3 +23,18 @@ export interface NewEvent {
   /** Small: ids and a few fields. Message content is read when the event is delivered. */
   data: Record<string, unknown>;
 }
+
+/** Where a stream of events goes (an SseStream); ends once, for whatever reason. */
+export interface EventSink {
+  readonly isEnded: boolean;
+  send(event: string, data: unknown, id: number): void;
+  /** Tells the client why, then ends. */
+  fail(error: unknown): void;
+  onEnd(listener: () => void): void;
+}
+
+export interface EventStreamOptions {
+  /** Last-Event-ID: events after it are replayed first. */
+  resumeAfter?: number;
+  wanted: (event: LiveEvent) => boolean;
+}

@@ -1,16 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import type { RE2JS } from 're2js';
 import {
   appliesTo,
   BlockedTermsRule,
   GuardrailRule,
   MaxLengthRule,
   PiiRule,
+  RegexRule,
   RuleAction,
   RuleType,
   SystemInstructionRule,
   TextRule,
 } from './guardrail-rules';
 import { findPii, PII_KINDS, piiReach } from './pii-detectors';
+import { compileRulePattern } from './rule-pattern';
 
 export type CheckStage = 'input' | 'output';
 
@@ -201,13 +204,7 @@ function spanMatcher(rule: SpanMatcher['rule'], index: number): SpanMatcher {
     case 'blocked_terms':
       return termsMatcher(rule, index);
     case 'regex':
-      return {
-        kind: 'spans',
-        index,
-        rule,
-        reach: REGEX_REACH,
-        find: regexFinder(new RegExp(rule.pattern, `${rule.flags}g`)),
-      };
+      return { kind: 'spans', index, rule, reach: REGEX_REACH, find: ruleFinder(rule) };
     case 'pii':
       return piiMatcher(rule, index);
   }
@@ -248,6 +245,8 @@ function piiMatcher(rule: PiiRule, index: number): SpanMatcher {
   };
 }
 
+const logger = new Logger('GuardrailEngine');
+
 function regexFinder(pattern: RegExp): SpanMatcher['find'] {
   return (window, from) => {
     const spans: Span[] = [];
@@ -257,10 +256,41 @@ function regexFinder(pattern: RegExp): SpanMatcher['find'] {
       const end = start + match[0].length;
       if (end === start) {
         // Empty matches mean nothing to redact; step past them as String.prototype.matchAll does.
-        pattern.lastIndex = start + (pattern.unicode && isSurrogatePairAt(window, start) ? 2 : 1);
+        pattern.lastIndex = start + (isSurrogatePairAt(window, start) ? 2 : 1);
         continue;
       }
       spans.push({ start, end });
+    }
+    return spans;
+  };
+}
+
+/** A regex rule runs on RE2: linear in the window whatever the pattern. */
+function ruleFinder(rule: RegexRule): SpanMatcher['find'] {
+  const compiled = compileRulePattern(rule.pattern, rule.flags);
+  if ('problem' in compiled) {
+    // Only a rule stored before RE2 (saving checks the same): it cannot run, say so once.
+    logger.warn(`Regex rule /${rule.pattern}/ is skipped: pattern ${compiled.problem}`);
+    return () => [];
+  }
+  return re2Finder(compiled.regex);
+}
+
+function re2Finder(pattern: RE2JS): SpanMatcher['find'] {
+  return (window, from) => {
+    const spans: Span[] = [];
+    const matcher = pattern.matcher(window);
+    let position = from;
+    // find(position) still sees the text before position for ^, $ and \b.
+    while (position <= window.length && matcher.find(position)) {
+      const start = matcher.start();
+      const end = matcher.end();
+      if (end === start) {
+        position = start + (isSurrogatePairAt(window, start) ? 2 : 1);
+        continue;
+      }
+      spans.push({ start, end });
+      position = end;
     }
     return spans;
   };
@@ -301,6 +331,8 @@ class RuleScanner implements OutputScanner {
   private readonly firedLengthLimits = new Set<number>();
   private finished = false;
   private blockingRule: GuardrailFiring | undefined;
+  /** While a long match holds text back, rescan only once pending doubled (see push). */
+  private nextScanAt = 0;
 
   constructor(
     private readonly plan: StagePlan,
@@ -310,6 +342,9 @@ class RuleScanner implements OutputScanner {
   push(delta: string): ScanStep {
     if (this.finished) return this.afterEnd();
     this.pending += delta;
+    // Rescanning held text on every delta would cost O(held × deltas); waiting until it doubles
+    // keeps the work linear in the reply. Waiting only means coarser chunks, which decide alike.
+    if (this.pending.length < this.nextScanAt) return { emit: '', blocked: false, firings: [] };
     return this.step(false);
   }
 
@@ -404,6 +439,10 @@ class RuleScanner implements OutputScanner {
     this.context = window.slice(Math.max(0, boundary - CONTEXT_CHARS), boundary);
     this.pending = window.slice(boundary);
     this.offset += boundary - from;
+    this.nextScanAt =
+      this.pending.length > this.plan.hold
+        ? Math.min(2 * this.pending.length, MAX_PENDING_CHARS + 1)
+        : 0;
     return { emit, blocked: false, firings };
   }
 }

@@ -1,7 +1,7 @@
 import { FieldProblem, ValidationFailedError } from '../../core/errors/domain-error';
 import { isStorableText } from '../../core/validation/storable-text';
 import { PII_KINDS, PiiKind } from './pii-detectors';
-import { regexSafetyProblem } from './regex-safety';
+import { compileRulePattern } from './rule-pattern';
 
 export const RULE_TYPES = [
   'system_instruction',
@@ -255,19 +255,12 @@ function readRegex(reader: RuleReader): { pattern: string; flags: string } | und
   const pattern = reader.text('pattern', MAX_PATTERN_CHARS);
   const flags = readFlags(reader);
   if (pattern === undefined) return undefined;
-  let compiled: RegExp;
-  try {
-    // With bad flags the pattern is still checked, as written without flags.
-    compiled = new RegExp(pattern, flags ?? '');
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return reader.problem('pattern', `is not a valid regular expression: ${reason}`);
-  }
-  if (compiled.test('')) {
+  // With bad flags the pattern is still checked, as written without flags.
+  const compiled = compileRulePattern(pattern, flags ?? '');
+  if ('problem' in compiled) return reader.problem('pattern', compiled.problem);
+  if (compiled.regex.test('')) {
     return reader.problem('pattern', 'must not match empty text (it would match everywhere)');
   }
-  const unsafe = regexSafetyProblem(compiled);
-  if (unsafe) return reader.problem('pattern', `is rejected: ${unsafe}`);
   return flags === undefined ? undefined : { pattern, flags };
 }
 

@@ -87,11 +87,11 @@ export class RegexRuleDto {
     minLength: 1,
     maxLength: MAX_PATTERN_CHARS,
     description:
-      'JavaScript regular expression, compiled on save. Rejected (422) when invalid, when it ' +
-      'matches empty text, or when it can backtrack catastrophically: nested repetition ' +
-      '((a+)+), repeated alternatives starting alike ((a|aa)+), repetitions that can take over ' +
-      "each other's text (\\d+\\d+, .*x.*). In streamed replies matches up to 256 characters " +
-      'are caught.',
+      'Regular expression in JavaScript syntax, run on RE2 (linear time: no pattern can ' +
+      'backtrack). Rejected (422) when invalid, when it matches empty text, when it uses what ' +
+      'RE2 cannot do (backreferences, lookahead, lookbehind, atomic groups, possessive ' +
+      'quantifiers), or when it compiles to more than 2000 RE2 instructions (e.g. \\d{1,1000} ' +
+      'three times). In streamed replies matches up to 256 characters are caught.',
     example: '\\border\\s+#?\\d{6,}\\b',
   })
   pattern!: string;
@@ -99,7 +99,8 @@ export class RegexRuleDto {
   @ApiPropertyOptional({
     default: '',
     pattern: '^[imsu]*$',
-    description: 'Any of i, m, s, u (matching is always global)',
+    description:
+      'Any of i, m, s, u (matching is always global; RE2 always matches whole code points, so u changes nothing)',
     example: 'i',
   })
   flags?: string;
