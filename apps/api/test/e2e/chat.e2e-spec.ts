@@ -1,4 +1,5 @@
 import { RunningStubServer } from '@promptdev/llm-stub';
+import { EventsService } from '../../src/modules/events/events.service';
 import { TelemetryService } from '../../src/modules/telemetry/telemetry.service';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
@@ -283,23 +284,44 @@ describe('chat over HTTP with the stub LLM', () => {
       expect((await llmRequestsOf(userId))[0]).toMatchObject({ status: 'ok', attempts: 3 });
     });
 
-    it('answers 404/409 for an unknown or inactive template, keeping the message', async () => {
-      const userId = aUserId();
-      expectError(
-        await chat({ user_id: userId, message: 'a', template_name: 'no-such-template' }),
+    it.each([
+      ['an unknown template', { template_name: 'no-such-template' }, 404, 'template_not_found'],
+      [
+        'an unknown guardrail config',
+        { guardrail_config: 'no-such-config' },
         404,
-        'template_not_found',
-      );
-      const inactive = await createTemplate(api, {});
-      await api.http('POST', `/admin/templates/${inactive.id}/deactivate`);
-      expectError(
-        await chat({ user_id: userId, message: 'b', template_name: inactive.name }),
-        409,
-        'template_inactive',
-      );
-      expect((await messagesOf(userId)).map((message) => message.content)).toEqual(['a', 'b']);
-      expect(completions()).toHaveLength(0);
-    });
+        'guardrail_not_found',
+      ],
+      ['an inactive template', { template_name: 'inactive' }, 409, 'template_inactive'],
+    ])(
+      'answers %s before storing anything, on /chat and /chat/stream',
+      async (_name, reference, status, code) => {
+        const inactive = await createTemplate(api, {});
+        await api.http('POST', `/admin/templates/${inactive.id}/deactivate`);
+        const body = {
+          ...reference,
+          ...('template_name' in reference && reference.template_name === 'inactive'
+            ? { template_name: inactive.name }
+            : {}),
+        };
+        const userId = aUserId();
+        expectError(await chat({ user_id: userId, message: 'a', ...body }), status, code);
+        expectError(
+          await api.http('POST', '/chat/stream', { user_id: userId, message: 'b', ...body }),
+          status,
+          code,
+        );
+        expect(await messagesOf(userId)).toEqual([]);
+        expect(await api.sql('SELECT * FROM user_state WHERE user_id = $1', [userId])).toEqual([]);
+        await api.app.get(EventsService).flush();
+        expect(await api.sql('SELECT type FROM events WHERE user_id = $1', [userId])).toEqual([]);
+        expect(await llmRequestsOf(userId)).toEqual([]);
+        expect(completions()).toHaveLength(0);
+        // The same user's next valid turn counts from zero: nothing orphaned before it.
+        const ok = await chat({ user_id: userId, message: 'c' });
+        expect(ok.body.metadata.message_count).toBe(2);
+      },
+    );
 
     it.each([
       ['a bad user_id', { user_id: 'not ok!', message: 'x' }, 'user_id'],

@@ -75,7 +75,7 @@ export class ChatController {
   @ApiOperation({
     summary: 'Send a message and get the AI reply',
     description:
-      "The user's message is stored first, so it is never lost. A halted user gets 423 and no AI reply.",
+      "The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.",
   })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
@@ -126,6 +126,11 @@ export class ChatController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'template_not_found, guardrail_not_found (nothing stored, no stream)',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'template_inactive' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
   async streamChatMessage(
     @Body() body: ChatRequestDto,
@@ -134,14 +139,16 @@ export class ChatController {
   ): Promise<void> {
     const requestId = String(request.id);
     const disconnect = abortOnDisconnect(reply);
+    // Unknown references are answered as plain HTTP errors, before the stream starts.
+    const events = await this.chat.openStream(toInput(body), {
+      requestId,
+      signal: disconnect.signal,
+    });
     reply.hijack();
     const sse = new SseWriter(reply.raw, { 'x-request-id': requestId });
     this.metrics.streamOpened('chat');
     try {
-      for await (const event of this.chat.stream(toInput(body), {
-        requestId,
-        signal: disconnect.signal,
-      })) {
+      for await (const event of events) {
         sse.send(event.event, event.data);
       }
     } catch (error) {

@@ -17,6 +17,7 @@ import { LlmRequest } from '../llm/llm.types';
 import { ConversationStore, EXCLUDED_FROM_PROMPT } from '../memory/conversation-store.service';
 import { HALTED_MODE } from '../memory/entities/user-state.entity';
 import { UserStateService } from '../memory/user-state.service';
+import { NoTemplateError } from '../prompts/prompts.errors';
 import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
 import { TemplateConfig } from '../prompts/template-config';
 import { LlmRequestStatus } from '../telemetry/entities/llm-request.entity';
@@ -70,6 +71,11 @@ export type ChatStreamEvent =
     }
   | { event: 'token'; data: { delta: string } }
   | { event: 'done'; data: ChatReply };
+
+interface TurnReferences {
+  template: ResolvedTemplate;
+  guardrails: ActiveGuardrailConfig | null;
+}
 
 interface PreparedTurn {
   input: ChatInput;
@@ -129,12 +135,37 @@ export class ChatService {
     }
   }
 
-  /** Yields `meta`, then `token`s, then `done`; failures are thrown (the caller sends `error`). */
-  async *stream(input: ChatInput, options: TurnOptions): AsyncGenerator<ChatStreamEvent> {
+  /**
+   * Checks the request's references (their errors are thrown here, before any stream starts),
+   * then gives the turn's events: `meta`, `token`s, `done`; later failures are thrown by the
+   * iterator (the caller sends them as `error`).
+   */
+  async openStream(
+    input: ChatInput,
+    options: TurnOptions,
+  ): Promise<AsyncGenerator<ChatStreamEvent>> {
     const startedAt = performance.now();
+    let references: TurnReferences | null;
+    try {
+      if (input.message.length > this.config.chatMaxChars)
+        throw new MessageTooLongError(this.config.chatMaxChars);
+      references = await this.resolveReferences(input);
+    } catch (error) {
+      this.metrics.observeChatTurn(true, outcomeOf(error), (performance.now() - startedAt) / 1000);
+      throw error;
+    }
+    return this.stream(input, options, references, startedAt);
+  }
+
+  private async *stream(
+    input: ChatInput,
+    options: TurnOptions,
+    references: TurnReferences | null,
+    startedAt: number,
+  ): AsyncGenerator<ChatStreamEvent> {
     let outcome = 'ok';
     try {
-      yield* this.streamTurn(input, options);
+      yield* this.streamTurn(input, options, references);
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;
@@ -144,7 +175,9 @@ export class ChatService {
   }
 
   private async sendTurn(input: ChatInput, options: TurnOptions): Promise<ChatReply> {
-    const turn = await this.prepare(input, options);
+    if (input.message.length > this.config.chatMaxChars)
+      throw new MessageTooLongError(this.config.chatMaxChars);
+    const turn = await this.prepare(input, options, await this.resolveReferences(input));
     let outcome: LlmOutcome;
     try {
       const completion = await this.llm.complete(turn.llmRequest, { signal: options.signal });
@@ -164,8 +197,9 @@ export class ChatService {
   private async *streamTurn(
     input: ChatInput,
     options: TurnOptions,
+    references: TurnReferences | null,
   ): AsyncGenerator<ChatStreamEvent> {
-    const turn = await this.prepare(input, options);
+    const turn = await this.prepare(input, options, references);
     yield {
       event: 'meta',
       data: {
@@ -238,9 +272,16 @@ export class ChatService {
     };
   }
 
-  private async prepare(input: ChatInput, options: TurnOptions): Promise<PreparedTurn> {
-    if (input.message.length > this.config.chatMaxChars)
-      throw new MessageTooLongError(this.config.chatMaxChars);
+  /**
+   * Stores the user's message, stops if the user is halted, applies input rules, renders the
+   * prompt. The references were resolved before: a typo in them is the caller's error, not a
+   * message to keep (spec section 4, step 2).
+   */
+  private async prepare(
+    input: ChatInput,
+    options: TurnOptions,
+    references: TurnReferences | null,
+  ): Promise<PreparedTurn> {
     const startedAt = performance.now();
     // Stored first: nothing the user said is lost, whatever fails next.
     const { message: userMessage, state } = await this.conversations.appendWithState({
@@ -253,11 +294,10 @@ export class ChatService {
     this.events.publishMessage(userMessage);
     if (state.mode === HALTED_MODE) throw new ConversationHaltedError(state.reason, state.operator);
 
-    const template = await this.prompts.resolveForChat(input.templateName);
+    // No default template is the operator's problem: the message is kept, like an LLM failure.
+    if (!references) throw new NoTemplateError();
+    const { template, guardrails } = references;
     const config = template.config as TemplateConfig;
-    const guardrails = await this.guardrails.resolveForChat(
-      input.guardrailConfig ?? config.guardrail_config,
-    );
     // Input rules run on what the user said; a block stops the turn before the LLM.
     let message = input.message;
     if (guardrails) {
@@ -312,6 +352,26 @@ export class ChatService {
       llmRequest: { messages, params: llmParamsOf(config), requestId: options.requestId },
       userMessageId: userMessage.id,
     };
+  }
+
+  /** The turn's template and guardrail config; null when no template is named and none is default. */
+  private async resolveReferences(input: ChatInput): Promise<TurnReferences | null> {
+    let template: ResolvedTemplate;
+    try {
+      template = await this.prompts.resolveForChat(input.templateName);
+    } catch (error) {
+      if (error instanceof NoTemplateError) {
+        // The request's guardrail config is still the caller's reference to check.
+        await this.guardrails.resolveForChat(input.guardrailConfig);
+        return null;
+      }
+      throw error;
+    }
+    const config = template.config as TemplateConfig;
+    const guardrails = await this.guardrails.resolveForChat(
+      input.guardrailConfig ?? config.guardrail_config,
+    );
+    return { template, guardrails };
   }
 
   /** Stores the reply, unless a halt landed meanwhile: then it is kept for operators only. */
