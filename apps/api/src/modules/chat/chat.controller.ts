@@ -15,6 +15,7 @@ import {
   ApiBadGatewayResponse,
   ApiConflictResponse,
   ApiGatewayTimeoutResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -30,6 +31,7 @@ import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserIdParamsDto } from '../memory/dto/user-params.dto';
+import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatInput, ChatService } from './chat.service';
 import {
   ChatHistoryDto,
@@ -59,6 +61,20 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+const REPLAYED_HEADER = 'idempotent-replayed';
+
+const idempotencyHeader = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes a retry safe: 1-255 printable ASCII characters, scoped to the user, kept 24 h. The ' +
+    'same key with the same body answers the first outcome again (header Idempotent-Replayed: ' +
+    'true) and never stores the message twice; 409 idempotency_in_progress while the first ' +
+    'request runs; 422 idempotency_key_reused with a different body. A first outcome that was ' +
+    'a 5xx (or cancelled) is run again, reusing the stored user message.',
+});
+
 @ApiTags('chat')
 @Controller('chat')
 export class ChatController {
@@ -83,13 +99,20 @@ export class ChatController {
     type: ErrorResponseDto,
     description: 'template_not_found, guardrail_not_found',
   })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'template_inactive' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'template_inactive, idempotency_in_progress',
+  })
+  @idempotencyHeader
   @ApiResponse({
     status: 423,
     type: ErrorResponseDto,
     description: 'conversation_halted: details {reason, operator, message_stored}',
   })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'validation_failed, guardrail_blocked, idempotency_key_reused',
+  })
   @ApiBadGatewayResponse({
     type: ErrorResponseDto,
     description: 'llm_unavailable (after retries), llm_rejected',
@@ -108,6 +131,8 @@ export class ChatController {
     return this.chat.send(toInput(body), {
       requestId: String(request.id),
       signal: disconnect.signal,
+      idempotencyKey: ChatIdempotencyService.parseKey(request.headers[IDEMPOTENCY_HEADER]),
+      onReplay: () => void reply.header(REPLAYED_HEADER, 'true'),
     });
   }
 
@@ -130,8 +155,15 @@ export class ChatController {
     type: ErrorResponseDto,
     description: 'template_not_found, guardrail_not_found (nothing stored, no stream)',
   })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'template_inactive' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'template_inactive, idempotency_in_progress',
+  })
+  @idempotencyHeader
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'validation_failed, idempotency_key_reused',
+  })
   async streamChatMessage(
     @Body() body: ChatRequestDto,
     @Req() request: FastifyRequest,
@@ -140,12 +172,18 @@ export class ChatController {
     const requestId = String(request.id);
     const disconnect = abortOnDisconnect(reply);
     // Unknown references are answered as plain HTTP errors, before the stream starts.
+    let replayed = false;
     const events = await this.chat.openStream(toInput(body), {
       requestId,
       signal: disconnect.signal,
+      idempotencyKey: ChatIdempotencyService.parseKey(request.headers[IDEMPOTENCY_HEADER]),
+      onReplay: () => (replayed = true),
     });
     reply.hijack();
-    const sse = new SseWriter(reply.raw, { 'x-request-id': requestId });
+    const sse = new SseWriter(reply.raw, {
+      'x-request-id': requestId,
+      ...(replayed ? { [REPLAYED_HEADER]: 'true' } : {}),
+    });
     this.metrics.streamOpened('chat');
     try {
       for await (const event of events) {
