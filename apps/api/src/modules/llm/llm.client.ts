@@ -164,7 +164,7 @@ export class LlmClient implements OnModuleDestroy {
           return;
         } catch (error) {
           if (!responded) attempts = before + attemptsOfError(error);
-          if (tokens > 0 || !this.retriesStream(error, call, attempts)) throw error;
+          if (!responded || tokens > 0 || !this.retriesStream(error, call, attempts)) throw error;
           const delay = this.backoffMs(attempts, error as AxiosError);
           this.logger.warn(`LLM stream attempt ${attempts} broke before its first token; retrying`);
           await abortableDelay(delay, call.signal);
@@ -259,18 +259,15 @@ export class LlmClient implements OnModuleDestroy {
     }
   }
 
-  /** A stream that broke before its first token, with budget and deadline left for another try. */
+  /**
+   * A stream whose body broke before its first token (it ended early, sent an error event, or
+   * its connection dropped), with budget and deadline left for another try. An invalid event
+   * is not retried (as for /chat), nor a stall; a failed response was retried by axios-retry.
+   */
   private retriesStream(error: unknown, call: CallContext, attempts: number): boolean {
     if (call.signal.aborted || attempts > this.config.llmMaxRetries) return false;
-    const broken =
-      error instanceof StreamEndedEarly ||
-      error instanceof StreamErrorEvent ||
-      // A socket error while reading the body (the connection dropped).
-      (error instanceof Error &&
-        !(error instanceof AxiosError) &&
-        !(error instanceof ProtocolError) &&
-        !(error instanceof StreamStalled));
-    return broken && Date.now() + this.config.llmRetryBaseMs < call.deadlineAt;
+    if (error instanceof ProtocolError || error instanceof StreamStalled) return false;
+    return Date.now() + this.config.llmRetryBaseMs < call.deadlineAt;
   }
 
   private body(request: LlmRequest, stream: boolean): Record<string, unknown> {
