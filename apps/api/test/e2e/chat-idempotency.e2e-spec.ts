@@ -277,6 +277,16 @@ describe('Idempotency-Key on POST /chat and /chat/stream', () => {
     ).toEqual([]);
   });
 
+  it("forgets a user's keys (and the replies they hold) when their history is erased", async () => {
+    const userId = aUserId();
+    const idempotencyKey = aKey();
+    await chat({ user_id: userId, message: 'forget me' }, idempotencyKey);
+    await api.http('DELETE', `/chat/history/${userId}`);
+    expect(
+      await api.sql('SELECT * FROM chat_idempotency_keys WHERE user_id = $1', [userId]),
+    ).toEqual([]);
+  });
+
   it('does not consume the key when the request names an unknown template', async () => {
     const userId = aUserId();
     const idempotencyKey = aKey();

@@ -151,6 +151,11 @@ export class ChatIdempotencyService implements OnApplicationBootstrap, OnApplica
       });
   }
 
+  /** Erasing a user's history erases the outcomes kept for their keys (they hold replies). */
+  async forgetUser(userId: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM chat_idempotency_keys WHERE user_id = $1', [userId]);
+  }
+
   async removeExpired(): Promise<void> {
     await this.dataSource
       .query('DELETE FROM chat_idempotency_keys WHERE expires_at < now()')

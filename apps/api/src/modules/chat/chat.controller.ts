@@ -84,6 +84,7 @@ export class ChatController {
     private readonly chat: ChatService,
     private readonly conversations: ConversationStore,
     private readonly metrics: MetricsService,
+    private readonly idempotency: ChatIdempotencyService,
   ) {}
 
   @Post()
@@ -235,6 +236,7 @@ export class ChatController {
     const deleted = await this.conversations.deleteForUser(user_id, {
       includeMemory: query.include_memory ?? false,
     });
+    await this.idempotency.forgetUser(user_id);
     return { user_id, deleted_count: deleted };
   }
 }
