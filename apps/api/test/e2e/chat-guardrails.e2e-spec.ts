@@ -110,10 +110,10 @@ describe('guardrails around the chat', () => {
     expect(lastPrompt()?.[0]?.content).toBe('From the request.\n\nT.');
   });
 
-  it('answers 404 for an unknown guardrail config, keeping the message', async () => {
+  it('answers 404 for an unknown guardrail config, storing nothing (spec section 4, step 2)', async () => {
     const userId = aUserId();
     expectError(await chat(userId, 'hi', 'no-such-config'), 404, 'guardrail_not_found');
-    expect((await messagesOf(userId)).map((message) => message.content)).toEqual(['hi']);
+    expect(await messagesOf(userId)).toEqual([]);
   });
 
   it('blocks input with 422 guardrail_blocked: message kept and marked, no LLM call, firing recorded', async () => {

@@ -1,4 +1,5 @@
 import { RunningStubServer } from '@promptdev/llm-stub';
+import { EventsService } from '../../src/modules/events/events.service';
 import { TelemetryService } from '../../src/modules/telemetry/telemetry.service';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
@@ -283,23 +284,44 @@ describe('chat over HTTP with the stub LLM', () => {
       expect((await llmRequestsOf(userId))[0]).toMatchObject({ status: 'ok', attempts: 3 });
     });
 
-    it('answers 404/409 for an unknown or inactive template, keeping the message', async () => {
-      const userId = aUserId();
-      expectError(
-        await chat({ user_id: userId, message: 'a', template_name: 'no-such-template' }),
+    it.each([
+      ['an unknown template', { template_name: 'no-such-template' }, 404, 'template_not_found'],
+      [
+        'an unknown guardrail config',
+        { guardrail_config: 'no-such-config' },
         404,
-        'template_not_found',
-      );
-      const inactive = await createTemplate(api, {});
-      await api.http('POST', `/admin/templates/${inactive.id}/deactivate`);
-      expectError(
-        await chat({ user_id: userId, message: 'b', template_name: inactive.name }),
-        409,
-        'template_inactive',
-      );
-      expect((await messagesOf(userId)).map((message) => message.content)).toEqual(['a', 'b']);
-      expect(completions()).toHaveLength(0);
-    });
+        'guardrail_not_found',
+      ],
+      ['an inactive template', { template_name: 'inactive' }, 409, 'template_inactive'],
+    ])(
+      'answers %s before storing anything, on /chat and /chat/stream',
+      async (_name, reference, status, code) => {
+        const inactive = await createTemplate(api, {});
+        await api.http('POST', `/admin/templates/${inactive.id}/deactivate`);
+        const body = {
+          ...reference,
+          ...('template_name' in reference && reference.template_name === 'inactive'
+            ? { template_name: inactive.name }
+            : {}),
+        };
+        const userId = aUserId();
+        expectError(await chat({ user_id: userId, message: 'a', ...body }), status, code);
+        expectError(
+          await api.http('POST', '/chat/stream', { user_id: userId, message: 'b', ...body }),
+          status,
+          code,
+        );
+        expect(await messagesOf(userId)).toEqual([]);
+        expect(await api.sql('SELECT * FROM user_state WHERE user_id = $1', [userId])).toEqual([]);
+        await api.app.get(EventsService).flush();
+        expect(await api.sql('SELECT type FROM events WHERE user_id = $1', [userId])).toEqual([]);
+        expect(await llmRequestsOf(userId)).toEqual([]);
+        expect(completions()).toHaveLength(0);
+        // The same user's next valid turn counts from zero: nothing orphaned before it.
+        const ok = await chat({ user_id: userId, message: 'c' });
+        expect(ok.body.metadata.message_count).toBe(2);
+      },
+    );
 
     it.each([
       ['a bad user_id', { user_id: 'not ok!', message: 'x' }, 'user_id'],
@@ -440,19 +462,19 @@ describe('chat over HTTP with the stub LLM', () => {
 
     it('stops a streamed reply when a halt lands mid-stream, keeping the part for operators', async () => {
       const userId = aUserId();
-      stub.control.configure({ token_latency_ms: 60 });
+      const message = 'a fairly long answer with many words';
+      // Long enough (400 tokens, 24 s) that the stream cannot end before the halt lands, however
+      // slow the machine: with a 9-token reply the halt had 0.5 s to land, and sometimes missed.
+      stub.control.configure({ token_latency_ms: 60, reply_tokens: 400 });
       let halted: Promise<unknown> | undefined;
-      const events = await readSse(
-        await stream({ user_id: userId, message: 'a fairly long answer with many words' }),
-        (event) => {
-          if (event.event === 'token' && !halted) {
-            halted = api.http('POST', `/admin/interventions/${userId}/halt`, {
-              operator: 'dana',
-              reason: 'stop',
-            });
-          }
-        },
-      );
+      const events = await readSse(await stream({ user_id: userId, message }), (event) => {
+        if (event.event === 'token' && !halted) {
+          halted = api.http('POST', `/admin/interventions/${userId}/halt`, {
+            operator: 'dana',
+            reason: 'stop',
+          });
+        }
+      });
       await halted;
       expect(events.at(-1)).toMatchObject({
         event: 'error',
@@ -462,7 +484,14 @@ describe('chat over HTTP with the stub LLM', () => {
         .filter((event) => event.event === 'token')
         .map((event) => event.data.delta)
         .join('');
-      expect(tokens.length).toBeLessThan('Echo: a fairly long answer with many words'.length);
+      stub.control.configure({ reply_tokens: 400 });
+      const whole = await fetch(`${stub.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ messages: [{ role: 'user', content: message }] }),
+      }).then((response) => response.json() as Promise<any>);
+      const reply: string = whole.choices[0].message.content;
+      expect(reply.startsWith(tokens)).toBe(true);
+      expect(tokens.length).toBeLessThan(reply.length);
       await stub.control.waitForRequest((request) => request.outcome === 'aborted', 3000);
       const stored = await messagesOf(userId);
       expect(stored.at(-1)).toMatchObject({
@@ -471,6 +500,107 @@ describe('chat over HTTP with the stub LLM', () => {
         visible_to_user: false,
         metadata: expect.objectContaining({ interrupted: true, withheld_by_halt: true }),
       });
+    });
+
+    it('stores a reply the LLM cut off after some tokens as interrupted, and sends an error event', async () => {
+      const userId = aUserId();
+      stub.control.configure({ failures: [{ mode: 'drop', after_tokens: 3, count: 1 }] });
+      const events = await readSse(
+        await stream({ user_id: userId, message: 'one two three four' }),
+      );
+      const tokens = events
+        .filter((event) => event.event === 'token')
+        .map((event) => event.data.delta);
+      expect(tokens.join('')).toBe('Echo: one two');
+      expect(events.at(-1)).toMatchObject({
+        event: 'error',
+        data: { statusCode: 502, code: 'llm_unavailable' },
+      });
+      expect(completions()).toHaveLength(1);
+      expect(await messagesOf(userId)).toEqual([
+        expect.objectContaining({ role: 'user', content: 'one two three four' }),
+        expect.objectContaining({
+          role: 'assistant',
+          content: 'Echo: one two',
+          visible_to_user: true,
+          metadata: expect.objectContaining({
+            interrupted: true,
+            interrupted_by: 'llm_unavailable',
+          }),
+        }),
+      ]);
+      expect(await llmRequestsOf(userId)).toEqual([
+        expect.objectContaining({ status: 'error', error_code: 'llm_unavailable', attempts: 1 }),
+      ]);
+      const history = await api.http('GET', `/chat/history?user_id=${userId}`);
+      expect(history.body.messages.at(-1)).toMatchObject({
+        content: 'Echo: one two',
+        interrupted: true,
+      });
+    });
+
+    it('retries a stream dropped before its first token, as /chat does', async () => {
+      const userId = aUserId();
+      stub.control.configure({ failures: [{ mode: 'drop', after_tokens: 0, count: 2 }] });
+      const events = await readSse(await stream({ user_id: userId, message: 'try again' }));
+      expect(events.map((event) => event.event)).toEqual([
+        'meta',
+        'token',
+        'token',
+        'token',
+        'done',
+      ]);
+      expect(events.at(-1)!.data).toMatchObject({
+        response: 'Echo: try again',
+        metadata: { attempts: 3, message_count: 2 },
+      });
+      expect(completions().map((request) => request.outcome)).toEqual([
+        'failed:drop',
+        'failed:drop',
+        'ok',
+      ]);
+      expect((await messagesOf(userId)).map((message) => message.content)).toEqual([
+        'try again',
+        'Echo: try again',
+      ]);
+    });
+
+    it('ends a hung stream at the first-token timeout, not the total budget', async () => {
+      const quick = await startTestApp(
+        {
+          LLM_BASE_URL: stub.url,
+          ...QUICK_LLM_ENV,
+          LLM_TIMEOUT_MS: '20000',
+          LLM_FIRST_TOKEN_TIMEOUT_MS: '400',
+        },
+        { database: api.database },
+      );
+      try {
+        const userId = aUserId();
+        stub.control.configure({ failures: [{ mode: 'hang', count: 10 }] });
+        const started = Date.now();
+        const response = await fetch(`${quick.baseUrl}/chat/stream`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: userId, message: 'anyone?' }),
+        });
+        const events = await readSse(response);
+        const elapsed = Date.now() - started;
+        expect(events.map((event) => event.event)).toEqual(['meta', 'error']);
+        expect(events[1]!.data).toMatchObject({
+          statusCode: 504,
+          code: 'llm_timeout',
+          details: { attempts: 1 },
+        });
+        expect(elapsed).toBeGreaterThanOrEqual(390);
+        expect(elapsed).toBeLessThan(5000);
+        expect(completions()).toHaveLength(1);
+        expect(
+          await quick.sql('SELECT role FROM conversation_history WHERE user_id = $1', [userId]),
+        ).toEqual([{ role: 'user' }]);
+      } finally {
+        await quick.close();
+      }
     });
 
     it('sends an error event when the LLM fails mid-stream', async () => {

@@ -224,6 +224,99 @@ describe('LlmClient against the stub LLM over HTTP', () => {
     expect(completions()).toHaveLength(1);
   });
 
+  describe('stream faults', () => {
+    const failure = async (stream: AsyncGenerator<LlmStreamEvent>) => {
+      const seen: string[] = [];
+      const error = await (async () => {
+        for await (const event of stream) if (event.type === 'token') seen.push(event.delta);
+      })().catch((caught: unknown) => caught);
+      return { error, seen };
+    };
+
+    it('retries a stream dropped after its headers but before its first token', async () => {
+      stub.control.configure({ failures: [{ mode: 'drop', after_tokens: 0, count: 2 }] });
+      const events = await collect(client().stream(hello));
+      expect(events.at(-1)).toMatchObject({ type: 'done', attempts: 3 });
+      expect(
+        events
+          .filter((event) => event.type === 'token')
+          .map((event) => event.delta)
+          .join(''),
+      ).toBe('Echo: hello there');
+      expect(completions().map((request) => request.outcome)).toEqual([
+        'failed:drop',
+        'failed:drop',
+        'ok',
+      ]);
+    });
+
+    it('shares one retry budget between failed responses and broken streams', async () => {
+      stub.control.configure({
+        failures: [
+          { mode: 'status', status: 503, count: 1 },
+          { mode: 'drop', after_tokens: 0, count: 10 },
+        ],
+      });
+      const { error, seen } = await failure(client({ LLM_MAX_RETRIES: '2' }).stream(hello));
+      expect(error).toBeInstanceOf(LlmUnavailableError);
+      expect(error).toMatchObject({ code: 'llm_unavailable', attempts: 3 });
+      expect(seen).toEqual([]);
+      expect(completions()).toHaveLength(3);
+    });
+
+    it('retries an error event that comes before the first token, like a 5xx', async () => {
+      stub.control.configure({ failures: [{ mode: 'stream_error', after_tokens: 0, count: 1 }] });
+      const events = await collect(client().stream(hello));
+      expect(events.at(-1)).toMatchObject({ type: 'done', attempts: 2 });
+    });
+
+    it('fails a hung stream after the first-token timeout, without retrying', async () => {
+      stub.control.configure({ failures: [{ mode: 'hang', count: 10 }] });
+      const started = Date.now();
+      const { error } = await failure(client({ LLM_FIRST_TOKEN_TIMEOUT_MS: '300' }).stream(hello));
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(LlmTimeoutError);
+      expect(error).toMatchObject({ status: 504, code: 'llm_timeout', attempts: 1 });
+      expect((error as Error).message).toContain('no first token within 300 ms');
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(2000);
+      expect(completions()).toHaveLength(1);
+      await stub.control.waitForRequest((request) => request.outcome === 'aborted', 3000);
+    });
+
+    it('counts the first-token timeout from the request, not from the headers', async () => {
+      // The stub sends its headers with the first token; a slow prompt within the bound is fine.
+      stub.control.configure({ failures: [{ mode: 'slow', latency_ms: 150 }] });
+      const events = await collect(client({ LLM_FIRST_TOKEN_TIMEOUT_MS: '600' }).stream(hello));
+      expect(events.at(-1)).toMatchObject({ type: 'done', attempts: 1 });
+    });
+
+    it('fails a stream that stalls between tokens after the idle timeout, keeping what came', async () => {
+      stub.control.configure({
+        failures: [{ mode: 'slow', latency_ms: 0, token_latency_ms: 1500 }],
+      });
+      const llm = client({ LLM_STREAM_IDLE_TIMEOUT_MS: '300', LLM_FIRST_TOKEN_TIMEOUT_MS: '5000' });
+      const started = Date.now();
+      const { error, seen } = await failure(llm.stream(hello));
+      expect(error).toBeInstanceOf(LlmTimeoutError);
+      expect((error as Error).message).toContain('no data for 300 ms mid-reply');
+      expect(seen).toEqual(['Echo:']);
+      // First token after 1.5 s, then 0.3 s of silence: not the 4.5 s the whole reply takes.
+      expect(Date.now() - started).toBeLessThan(3500);
+      expect(completions()).toHaveLength(1);
+    });
+
+    it('lets a steady stream run longer than the idle timeout in total', async () => {
+      stub.control.configure({ token_latency_ms: 100 });
+      const events = await collect(
+        client({ LLM_STREAM_IDLE_TIMEOUT_MS: '400', LLM_FIRST_TOKEN_TIMEOUT_MS: '400' }).stream(
+          hello,
+        ),
+      );
+      expect(events.at(-1)).toMatchObject({ type: 'done' });
+    });
+  });
+
   it('aborts the upstream request when the caller gives up mid-stream', async () => {
     stub.control.configure({ token_latency_ms: 50 });
     const controller = new AbortController();

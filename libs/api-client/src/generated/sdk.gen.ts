@@ -309,7 +309,7 @@ export const listUsers = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Send a message and get the AI reply
  *
- * The user's message is stored first, so it is never lost. A halted user gets 423 and no AI reply.
+ * The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.
  */
 export const sendChatMessage = <ThrowOnError extends boolean = false>(options: Options<SendChatMessageData, ThrowOnError>) => (options.client ?? client).post<SendChatMessageResponses, SendChatMessageErrors, ThrowOnError>({
     url: '/chat',

@@ -2267,6 +2267,12 @@ export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
 
 export type SendChatMessageData = {
     body: ChatRequestDto;
+    headers?: {
+        /**
+         * Makes a retry safe: 1-255 printable ASCII characters, scoped to the user, kept 24 h. The same key with the same body answers the first outcome again (header Idempotent-Replayed: true) and never stores the message twice; 409 idempotency_in_progress while the first request runs; 422 idempotency_key_reused with a different body. A first outcome that was a 5xx (or cancelled) is run again, reusing the stored user message.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/chat';
@@ -2282,11 +2288,11 @@ export type SendChatMessageErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * template_inactive
+     * template_inactive, idempotency_in_progress
      */
     409: ErrorResponseDto;
     /**
-     * validation_failed
+     * validation_failed, guardrail_blocked, idempotency_key_reused
      */
     422: ErrorResponseDto;
     /**
@@ -2418,6 +2424,12 @@ export type DeleteChatHistoryResponse = DeleteChatHistoryResponses[keyof DeleteC
 
 export type StreamChatMessageData = {
     body: ChatRequestDto;
+    headers?: {
+        /**
+         * Makes a retry safe: 1-255 printable ASCII characters, scoped to the user, kept 24 h. The same key with the same body answers the first outcome again (header Idempotent-Replayed: true) and never stores the message twice; 409 idempotency_in_progress while the first request runs; 422 idempotency_key_reused with a different body. A first outcome that was a 5xx (or cancelled) is run again, reusing the stored user message.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/chat/stream';
@@ -2429,7 +2441,15 @@ export type StreamChatMessageErrors = {
      */
     400: ErrorResponseDto;
     /**
-     * validation_failed
+     * template_not_found, guardrail_not_found (nothing stored, no stream)
+     */
+    404: ErrorResponseDto;
+    /**
+     * template_inactive, idempotency_in_progress
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed, idempotency_key_reused
      */
     422: ErrorResponseDto;
 };

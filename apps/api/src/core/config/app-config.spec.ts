@@ -80,6 +80,20 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('has first-token and between-tokens timeouts apart from the total budget', () => {
+    expect(loadConfig({})).toMatchObject({
+      llmFirstTokenTimeoutMs: 60000,
+      llmStreamIdleTimeoutMs: 20000,
+      llmDeadlineMs: 150000,
+    });
+    expect(
+      loadConfig({ LLM_FIRST_TOKEN_TIMEOUT_MS: '500', LLM_STREAM_IDLE_TIMEOUT_MS: '250' }),
+    ).toMatchObject({ llmFirstTokenTimeoutMs: 500, llmStreamIdleTimeoutMs: 250 });
+    expect(() =>
+      loadConfig({ LLM_FIRST_TOKEN_TIMEOUT_MS: '0', LLM_STREAM_IDLE_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/LLM_FIRST_TOKEN_TIMEOUT_MS[\s\S]*LLM_STREAM_IDLE_TIMEOUT_MS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).databaseUrl).toBeUndefined();
   });

@@ -23,6 +23,10 @@ export class AppConfig {
   readonly llmMaxRetries!: number;
   /** Overall deadline of one LLM call, retries and backoff included. */
   readonly llmDeadlineMs!: number;
+  /** A stream whose first token takes longer fails with llm_timeout (prompt processing). */
+  readonly llmFirstTokenTimeoutMs!: number;
+  /** A stream that sends nothing for this long between tokens fails with llm_timeout. */
+  readonly llmStreamIdleTimeoutMs!: number;
   /** First retry delay; doubles each retry, with jitter, unless Retry-After says longer. */
   readonly llmRetryBaseMs!: number;
   /** Consecutive failed calls that open the circuit breaker. */
@@ -165,6 +169,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmMaxRetries: integer('LLM_MAX_RETRIES', 3, 0, 10)!,
     // Default: one full attempt plus room for the retries' backoff.
     llmDeadlineMs: integer('LLM_DEADLINE_MS', llmTimeoutMs + 30000, 100, 7200000)!,
+    llmFirstTokenTimeoutMs: integer('LLM_FIRST_TOKEN_TIMEOUT_MS', 60000, 100, 3600000)!,
+    llmStreamIdleTimeoutMs: integer('LLM_STREAM_IDLE_TIMEOUT_MS', 20000, 100, 3600000)!,
     llmRetryBaseMs: integer('LLM_RETRY_BASE_MS', 250, 0, 60000)!,
     llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,

@@ -15,6 +15,7 @@ import {
   ApiBadGatewayResponse,
   ApiConflictResponse,
   ApiGatewayTimeoutResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -30,6 +31,7 @@ import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserIdParamsDto } from '../memory/dto/user-params.dto';
+import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatInput, ChatService } from './chat.service';
 import {
   ChatHistoryDto,
@@ -59,6 +61,20 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+const REPLAYED_HEADER = 'idempotent-replayed';
+
+const idempotencyHeader = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes a retry safe: 1-255 printable ASCII characters, scoped to the user, kept 24 h. The ' +
+    'same key with the same body answers the first outcome again (header Idempotent-Replayed: ' +
+    'true) and never stores the message twice; 409 idempotency_in_progress while the first ' +
+    'request runs; 422 idempotency_key_reused with a different body. A first outcome that was ' +
+    'a 5xx (or cancelled) is run again, reusing the stored user message.',
+});
+
 @ApiTags('chat')
 @Controller('chat')
 export class ChatController {
@@ -68,6 +84,7 @@ export class ChatController {
     private readonly chat: ChatService,
     private readonly conversations: ConversationStore,
     private readonly metrics: MetricsService,
+    private readonly idempotency: ChatIdempotencyService,
   ) {}
 
   @Post()
@@ -75,7 +92,7 @@ export class ChatController {
   @ApiOperation({
     summary: 'Send a message and get the AI reply',
     description:
-      "The user's message is stored first, so it is never lost. A halted user gets 423 and no AI reply.",
+      "The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.",
   })
   @ApiOkResponse({ type: ChatResponseDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
@@ -83,13 +100,20 @@ export class ChatController {
     type: ErrorResponseDto,
     description: 'template_not_found, guardrail_not_found',
   })
-  @ApiConflictResponse({ type: ErrorResponseDto, description: 'template_inactive' })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'template_inactive, idempotency_in_progress',
+  })
+  @idempotencyHeader
   @ApiResponse({
     status: 423,
     type: ErrorResponseDto,
     description: 'conversation_halted: details {reason, operator, message_stored}',
   })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'validation_failed, guardrail_blocked, idempotency_key_reused',
+  })
   @ApiBadGatewayResponse({
     type: ErrorResponseDto,
     description: 'llm_unavailable (after retries), llm_rejected',
@@ -108,6 +132,8 @@ export class ChatController {
     return this.chat.send(toInput(body), {
       requestId: String(request.id),
       signal: disconnect.signal,
+      idempotencyKey: ChatIdempotencyService.parseKey(request.headers[IDEMPOTENCY_HEADER]),
+      onReplay: () => void reply.header(REPLAYED_HEADER, 'true'),
     });
   }
 
@@ -126,7 +152,19 @@ export class ChatController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiNotFoundResponse({
+    type: ErrorResponseDto,
+    description: 'template_not_found, guardrail_not_found (nothing stored, no stream)',
+  })
+  @ApiConflictResponse({
+    type: ErrorResponseDto,
+    description: 'template_inactive, idempotency_in_progress',
+  })
+  @idempotencyHeader
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description: 'validation_failed, idempotency_key_reused',
+  })
   async streamChatMessage(
     @Body() body: ChatRequestDto,
     @Req() request: FastifyRequest,
@@ -134,14 +172,22 @@ export class ChatController {
   ): Promise<void> {
     const requestId = String(request.id);
     const disconnect = abortOnDisconnect(reply);
+    // Unknown references are answered as plain HTTP errors, before the stream starts.
+    let replayed = false;
+    const events = await this.chat.openStream(toInput(body), {
+      requestId,
+      signal: disconnect.signal,
+      idempotencyKey: ChatIdempotencyService.parseKey(request.headers[IDEMPOTENCY_HEADER]),
+      onReplay: () => (replayed = true),
+    });
     reply.hijack();
-    const sse = new SseWriter(reply.raw, { 'x-request-id': requestId });
+    const sse = new SseWriter(reply.raw, {
+      'x-request-id': requestId,
+      ...(replayed ? { [REPLAYED_HEADER]: 'true' } : {}),
+    });
     this.metrics.streamOpened('chat');
     try {
-      for await (const event of this.chat.stream(toInput(body), {
-        requestId,
-        signal: disconnect.signal,
-      })) {
+      for await (const event of events) {
         sse.send(event.event, event.data);
       }
     } catch (error) {
@@ -190,6 +236,7 @@ export class ChatController {
     const deleted = await this.conversations.deleteForUser(user_id, {
       includeMemory: query.include_memory ?? false,
     });
+    await this.idempotency.forgetUser(user_id);
     return { user_id, deleted_count: deleted };
   }
 }

@@ -6,6 +6,7 @@ import { MemoryModule } from '../memory/memory.module';
 import { PromptsModule } from '../prompts/prompts.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
 import { ChatController } from './chat.controller';
+import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatService } from './chat.service';
 
 /** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
@@ -19,6 +20,6 @@ import { ChatService } from './chat.service';
     GuardrailsModule,
   ],
   controllers: [ChatController],
-  providers: [ChatService],
+  providers: [ChatService, ChatIdempotencyService],
 })
 export class ChatModule {}

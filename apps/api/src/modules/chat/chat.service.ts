@@ -14,9 +14,14 @@ import { LlmClient } from '../llm/llm.client';
 import { MetricsService } from '../metrics/metrics.service';
 import { LlmAbortedError, LlmError } from '../llm/llm.errors';
 import { LlmRequest } from '../llm/llm.types';
-import { ConversationStore, EXCLUDED_FROM_PROMPT } from '../memory/conversation-store.service';
+import {
+  AppendedUserState,
+  ConversationStore,
+  EXCLUDED_FROM_PROMPT,
+} from '../memory/conversation-store.service';
 import { HALTED_MODE } from '../memory/entities/user-state.entity';
 import { UserStateService } from '../memory/user-state.service';
+import { NoTemplateError } from '../prompts/prompts.errors';
 import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
 import { TemplateConfig } from '../prompts/template-config';
 import { LlmRequestStatus } from '../telemetry/entities/llm-request.entity';
@@ -25,7 +30,9 @@ import {
   ConversationHaltedError,
   MessageTooLongError,
   TemplateRenderFailedError,
+  ReplayedOutcomeError,
 } from './chat.errors';
+import { ChatIdempotencyService, outcomeOfError, StoredOutcome } from './chat-idempotency.service';
 
 export interface ChatInput {
   userId: string;
@@ -38,6 +45,10 @@ export interface TurnOptions {
   requestId: string;
   /** Aborted when the client goes away: the LLM request is cancelled too. */
   signal?: AbortSignal;
+  /** From the Idempotency-Key header: a retry with it answers the first outcome. */
+  idempotencyKey?: string;
+  /** Called when the answer is a stored outcome replayed. */
+  onReplay?: () => void;
 }
 
 export interface ChatMetadata {
@@ -66,10 +77,31 @@ export interface ChatReply {
 export type ChatStreamEvent =
   | {
       event: 'meta';
-      data: { template: string; version: number; request_id: string; user_message_id: number };
+      data: {
+        template: string;
+        version: number;
+        request_id: string;
+        user_message_id?: number;
+        replayed?: true;
+      };
     }
   | { event: 'token'; data: { delta: string } }
   | { event: 'done'; data: ChatReply };
+
+interface RunClaim {
+  kind: 'run';
+  key: string;
+  /** The user message an earlier, failed run with this key stored. */
+  userMessageId: number | null;
+}
+
+/** The outcome stored when the client stopped reading before the turn ended. */
+const CANCELLED = outcomeOfError(new LlmAbortedError(0));
+
+interface TurnReferences {
+  template: ResolvedTemplate;
+  guardrails: ActiveGuardrailConfig | null;
+}
 
 interface PreparedTurn {
   input: ChatInput;
@@ -112,6 +144,7 @@ export class ChatService {
     private readonly metrics: MetricsService,
     private readonly guardrails: GuardrailsService,
     private readonly engine: GuardrailEngine,
+    private readonly idempotency: ChatIdempotencyService,
   ) {}
 
   private readonly logger = new Logger('Chat');
@@ -120,7 +153,12 @@ export class ChatService {
     const startedAt = performance.now();
     let outcome = 'ok';
     try {
-      return await this.sendTurn(input, options);
+      const references = await this.checkRequest(input);
+      const claim = await this.claim(input, options);
+      if (claim?.kind === 'replay') return replayReply(claim.outcome);
+      return await this.settle(input, options, claim, () =>
+        this.sendTurn(input, options, references, claim?.userMessageId ?? null),
+      );
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;
@@ -129,22 +167,118 @@ export class ChatService {
     }
   }
 
-  /** Yields `meta`, then `token`s, then `done`; failures are thrown (the caller sends `error`). */
-  async *stream(input: ChatInput, options: TurnOptions): AsyncGenerator<ChatStreamEvent> {
+  /**
+   * Checks the request (its references, its Idempotency-Key: errors are thrown here, before any
+   * stream starts), then gives the turn's events: `meta`, `token`s, `done`; later failures are
+   * thrown by the iterator (the caller sends them as `error`).
+   */
+  async openStream(
+    input: ChatInput,
+    options: TurnOptions,
+  ): Promise<AsyncGenerator<ChatStreamEvent>> {
     const startedAt = performance.now();
-    let outcome = 'ok';
     try {
-      yield* this.streamTurn(input, options);
+      const references = await this.checkRequest(input);
+      const claim = await this.claim(input, options);
+      if (claim?.kind === 'replay') return replayStream(claim.outcome);
+      return this.stream(input, options, references, claim, startedAt);
+    } catch (error) {
+      this.metrics.observeChatTurn(true, outcomeOf(error), (performance.now() - startedAt) / 1000);
+      throw error;
+    }
+  }
+
+  private async *stream(
+    input: ChatInput,
+    options: TurnOptions,
+    references: TurnReferences | null,
+    claim: RunClaim | undefined,
+    startedAt: number,
+  ): AsyncGenerator<ChatStreamEvent> {
+    let outcome = 'ok';
+    let stored: StoredOutcome | undefined;
+    try {
+      for await (const event of this.streamTurn(
+        input,
+        options,
+        references,
+        claim?.userMessageId ?? null,
+      )) {
+        if (event.event === 'done') stored = { status: 200, body: event.data };
+        yield event;
+      }
     } catch (error) {
       outcome = outcomeOf(error);
+      stored = outcomeOfError(error);
       throw error;
     } finally {
+      // A consumer that stopped reading leaves a cancelled turn, which a retry may run again.
+      if (claim)
+        await this.idempotency.complete(
+          input.userId,
+          claim.key,
+          options.requestId,
+          stored ?? CANCELLED,
+        );
       this.metrics.observeChatTurn(true, outcome, (performance.now() - startedAt) / 1000);
     }
   }
 
-  private async sendTurn(input: ChatInput, options: TurnOptions): Promise<ChatReply> {
-    const turn = await this.prepare(input, options);
+  /** The message's length and the request's references, checked before anything is stored. */
+  private async checkRequest(input: ChatInput): Promise<TurnReferences | null> {
+    if (input.message.length > this.config.chatMaxChars)
+      throw new MessageTooLongError(this.config.chatMaxChars);
+    return this.resolveReferences(input);
+  }
+
+  /** With an Idempotency-Key: runs the turn (claimed) or answers the stored outcome. */
+  private async claim(
+    input: ChatInput,
+    options: TurnOptions,
+  ): Promise<RunClaim | { kind: 'replay'; outcome: StoredOutcome } | undefined> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return undefined;
+    const claim = await this.idempotency.claim({ ...input, key }, options.requestId);
+    if (claim.kind === 'replay') {
+      options.onReplay?.();
+      return claim;
+    }
+    return { kind: 'run', key, userMessageId: claim.userMessageId };
+  }
+
+  /** Runs a claimed turn and stores its outcome, success or failure, for the key. */
+  private async settle(
+    input: ChatInput,
+    options: TurnOptions,
+    claim: RunClaim | undefined,
+    run: () => Promise<ChatReply>,
+  ): Promise<ChatReply> {
+    if (!claim) return run();
+    try {
+      const reply = await run();
+      await this.idempotency.complete(input.userId, claim.key, options.requestId, {
+        status: 200,
+        body: reply,
+      });
+      return reply;
+    } catch (error) {
+      await this.idempotency.complete(
+        input.userId,
+        claim.key,
+        options.requestId,
+        outcomeOfError(error),
+      );
+      throw error;
+    }
+  }
+
+  private async sendTurn(
+    input: ChatInput,
+    options: TurnOptions,
+    references: TurnReferences | null,
+    storedMessageId: number | null,
+  ): Promise<ChatReply> {
+    const turn = await this.prepare(input, options, references, storedMessageId);
     let outcome: LlmOutcome;
     try {
       const completion = await this.llm.complete(turn.llmRequest, { signal: options.signal });
@@ -164,8 +298,28 @@ export class ChatService {
   private async *streamTurn(
     input: ChatInput,
     options: TurnOptions,
+    references: TurnReferences | null,
+    storedMessageId: number | null,
   ): AsyncGenerator<ChatStreamEvent> {
-    const turn = await this.prepare(input, options);
+    // A halt that lands mid-stream stops the reply at once (on any instance, via its event).
+    // Watched from before the halt check in prepare, so no halt can land unseen in between.
+    const halt = new AbortController();
+    const stopWatching = this.events.subscribe((event) => {
+      if (
+        event.type === 'user.state_changed' &&
+        event.user_id === input.userId &&
+        event.data.halted === true
+      ) {
+        halt.abort();
+      }
+    });
+    let turn: PreparedTurn;
+    try {
+      turn = await this.prepare(input, options, references, storedMessageId);
+    } catch (error) {
+      stopWatching();
+      throw error;
+    }
     yield {
       event: 'meta',
       data: {
@@ -187,20 +341,11 @@ export class ChatService {
       sent += step.emit;
       return step.emit;
     };
-    // A halt that lands mid-stream stops the reply at once (on any instance, via its event).
-    const halt = new AbortController();
-    const stopWatching = this.events.subscribe((event) => {
-      if (
-        event.type === 'user.state_changed' &&
-        event.user_id === input.userId &&
-        event.data.halted === true
-      ) {
-        halt.abort();
-      }
-    });
     const signal = options.signal ? AbortSignal.any([options.signal, halt.signal]) : halt.signal;
     try {
       for await (const event of this.llm.stream(turn.llmRequest, { signal })) {
+        // Tokens already read when the halt landed are not sent.
+        if (halt.signal.aborted) throw new LlmAbortedError(1);
         if (event.type === 'done') {
           outcome = { ...event, content: sent };
           continue;
@@ -214,8 +359,9 @@ export class ChatService {
       }
     } catch (error) {
       const halted = halt.signal.aborted && !options.signal?.aborted;
-      if (error instanceof LlmAbortedError && (sent || halted)) {
-        await this.storeInterrupted(turn, sent, halted);
+      // What the user saw of a reply the LLM (or a halt, or the client) cut short is kept.
+      if (error instanceof LlmError && (sent || halted)) {
+        await this.storeInterrupted(turn, sent, halted, error);
       }
       this.recordFailure(turn, error, true);
       if (halted) {
@@ -238,26 +384,25 @@ export class ChatService {
     };
   }
 
-  private async prepare(input: ChatInput, options: TurnOptions): Promise<PreparedTurn> {
-    if (input.message.length > this.config.chatMaxChars)
-      throw new MessageTooLongError(this.config.chatMaxChars);
+  /**
+   * Stores the user's message, stops if the user is halted, applies input rules, renders the
+   * prompt. The references were resolved before: a typo in them is the caller's error, not a
+   * message to keep (spec section 4, step 2).
+   */
+  private async prepare(
+    input: ChatInput,
+    options: TurnOptions,
+    references: TurnReferences | null,
+    storedMessageId: number | null,
+  ): Promise<PreparedTurn> {
     const startedAt = performance.now();
-    // Stored first: nothing the user said is lost, whatever fails next.
-    const { message: userMessage, state } = await this.conversations.appendWithState({
-      userId: input.userId,
-      role: 'user',
-      content: input.message,
-      source: 'user',
-      metadata: { request_id: options.requestId },
-    });
-    this.events.publishMessage(userMessage);
+    const { userMessageId, state } = await this.storeUserMessage(input, options, storedMessageId);
     if (state.mode === HALTED_MODE) throw new ConversationHaltedError(state.reason, state.operator);
 
-    const template = await this.prompts.resolveForChat(input.templateName);
+    // No default template is the operator's problem: the message is kept, like an LLM failure.
+    if (!references) throw new NoTemplateError();
+    const { template, guardrails } = references;
     const config = template.config as TemplateConfig;
-    const guardrails = await this.guardrails.resolveForChat(
-      input.guardrailConfig ?? config.guardrail_config,
-    );
     // Input rules run on what the user said; a block stops the turn before the LLM.
     let message = input.message;
     if (guardrails) {
@@ -266,11 +411,11 @@ export class ChatService {
         guardrails.name,
         check.firings,
         input.userId,
-        userMessage.id,
+        userMessageId,
         options.requestId,
       );
       if (check.blocked) {
-        await this.conversations.updateMetadata(userMessage.id, {
+        await this.conversations.updateMetadata(userMessageId, {
           blocked: true,
           [EXCLUDED_FROM_PROMPT]: true,
         });
@@ -285,7 +430,7 @@ export class ChatService {
       userId: input.userId,
       message,
       historyLimit: config.history_limit,
-      currentMessageId: userMessage.id,
+      currentMessageId: userMessageId,
       userMode: state.mode,
     });
     let rendered: string;
@@ -310,8 +455,63 @@ export class ChatService {
       guardrails,
       guardrailConfig: guardrails?.name ?? null,
       llmRequest: { messages, params: llmParamsOf(config), requestId: options.requestId },
-      userMessageId: userMessage.id,
+      userMessageId: userMessageId,
     };
+  }
+
+  /**
+   * Stored first: nothing the user said is lost, whatever fails next. A retry (same
+   * Idempotency-Key) of a failed run reuses the message that run stored.
+   */
+  private async storeUserMessage(
+    input: ChatInput,
+    options: TurnOptions,
+    storedMessageId: number | null,
+  ): Promise<{
+    userMessageId: number;
+    state: Pick<AppendedUserState, 'mode' | 'reason' | 'operator'>;
+  }> {
+    if (storedMessageId !== null) {
+      const state = await this.userState.get(input.userId);
+      if (state) return { userMessageId: storedMessageId, state };
+    }
+    const { message, state } = await this.conversations.appendWithState({
+      userId: input.userId,
+      role: 'user',
+      content: input.message,
+      source: 'user',
+      metadata: { request_id: options.requestId },
+    });
+    this.events.publishMessage(message);
+    if (options.idempotencyKey !== undefined) {
+      await this.idempotency.recordUserMessage(
+        input.userId,
+        options.idempotencyKey,
+        options.requestId,
+        message.id,
+      );
+    }
+    return { userMessageId: message.id, state };
+  }
+
+  /** The turn's template and guardrail config; null when no template is named and none is default. */
+  private async resolveReferences(input: ChatInput): Promise<TurnReferences | null> {
+    let template: ResolvedTemplate;
+    try {
+      template = await this.prompts.resolveForChat(input.templateName);
+    } catch (error) {
+      if (error instanceof NoTemplateError) {
+        // The request's guardrail config is still the caller's reference to check.
+        await this.guardrails.resolveForChat(input.guardrailConfig);
+        return null;
+      }
+      throw error;
+    }
+    const config = template.config as TemplateConfig;
+    const guardrails = await this.guardrails.resolveForChat(
+      input.guardrailConfig ?? config.guardrail_config,
+    );
+    return { template, guardrails };
   }
 
   /** Stores the reply, unless a halt landed meanwhile: then it is kept for operators only. */
@@ -377,6 +577,7 @@ export class ChatService {
     turn: PreparedTurn,
     partial: string,
     halted: boolean,
+    error: LlmError,
   ): Promise<void> {
     const message = await this.conversations.append({
       userId: turn.input.userId,
@@ -390,6 +591,8 @@ export class ChatService {
         request_id: turn.options.requestId,
         interrupted: true,
         ...(halted ? { withheld_by_halt: true } : {}),
+        // The LLM failed mid-reply (not the client, not a halt): its error, for operators.
+        ...(error instanceof LlmAbortedError ? {} : { interrupted_by: error.code }),
       },
     });
     this.events.publishMessage(message);
@@ -527,3 +730,28 @@ function guardrailMark(guard: {
   if (guard.firings.some((firing) => firing.action === 'redact')) return { guardrail: 'redacted' };
   return {};
 }
+
+/** A stored outcome answered again: the reply, or the error it was. */
+function replayReply(outcome: StoredOutcome): ChatReply {
+  if (outcome.status === 200) return outcome.body as ChatReply;
+  throw new ReplayedOutcomeError(outcome.status, outcome.body as ReplayedErrorBody);
+}
+
+/** A stored outcome as a stream: meta, the whole reply as one token, done; or the error. */
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* replayStream(outcome: StoredOutcome): AsyncGenerator<ChatStreamEvent> {
+  const reply = replayReply(outcome);
+  yield {
+    event: 'meta',
+    data: {
+      template: reply.metadata.template_used,
+      version: reply.metadata.template_version,
+      request_id: reply.metadata.request_id,
+      replayed: true,
+    },
+  };
+  yield { event: 'token', data: { delta: reply.response } };
+  yield { event: 'done', data: reply };
+}
+
+type ReplayedErrorBody = ConstructorParameters<typeof ReplayedOutcomeError>[1];

@@ -129,10 +129,66 @@ export class LlmClient implements OnModuleDestroy {
     }
   }
 
-  /** Yields tokens as they arrive, then one `done` event. Retries only before the first byte. */
+  /**
+   * Yields tokens as they arrive, then one `done` event. A failure before the first token is
+   * retried like a failed completion (axios-retry before the response, this loop for a stream
+   * that breaks before its first token), sharing one retry budget and the deadline; once a
+   * token is out, never. No first token within LLM_FIRST_TOKEN_TIMEOUT_MS, or no data for
+   * LLM_STREAM_IDLE_TIMEOUT_MS between tokens, ends the call with llm_timeout (not retried: the
+   * server took the request and is stuck or saturated; a retry would queue behind the same work).
+   */
   async *stream(request: LlmRequest, options: LlmCallOptions = {}): AsyncGenerator<LlmStreamEvent> {
     const call = this.begin(options);
-    let attempts: number | undefined;
+    let attempts = 0;
+    let settled = false;
+    try {
+      for (;;) {
+        const before = attempts;
+        const attempt = this.streamAttempt(request, call, before);
+        let responded = false;
+        let tokens = 0;
+        try {
+          for await (const event of attempt) {
+            if (event.type === 'attempts') {
+              attempts = event.attempts;
+              responded = true;
+              continue;
+            }
+            if (event.type === 'token') tokens += 1;
+            if (event.type === 'done') {
+              settled = true;
+              this.breaker.recordSuccess();
+            }
+            yield event;
+          }
+          return;
+        } catch (error) {
+          if (!responded) attempts = before + attemptsOfError(error);
+          if (!responded || tokens > 0 || !this.retriesStream(error, call, attempts)) throw error;
+          const delay = this.backoffMs(attempts, error as AxiosError);
+          this.logger.warn(`LLM stream attempt ${attempts} broke before its first token; retrying`);
+          await abortableDelay(delay, call.signal);
+        }
+      }
+    } catch (error) {
+      settled = true;
+      throw this.fail(error, call, attempts || undefined);
+    } finally {
+      // Our consumer stopped early: tell the breaker nothing.
+      if (!settled) this.breaker.release();
+    }
+  }
+
+  /** One HTTP request of a stream; first reports how many attempts it took to get a response. */
+  private async *streamAttempt(
+    request: LlmRequest,
+    call: CallContext,
+    attemptsBefore: number,
+  ): AsyncGenerator<LlmStreamEvent | { type: 'attempts'; attempts: number }> {
+    const watchdog = new StreamWatchdog(
+      this.config.llmFirstTokenTimeoutMs,
+      this.config.llmStreamIdleTimeoutMs,
+    );
     let body: Readable | undefined;
     let content = '';
     let ttftMs: number | null = null;
@@ -140,18 +196,22 @@ export class LlmClient implements OnModuleDestroy {
     let finishReason = 'stop';
     let model: string | undefined;
     let ended = false;
-    let settled = false;
     try {
       const response = await this.http.post<Readable>(
         this.protocol.path,
         this.body(request, true),
         {
           ...this.requestConfig(request, call),
+          signal: AbortSignal.any([call.signal, watchdog.signal]),
           responseType: 'stream',
-        },
+          'axios-retry': { retries: Math.max(0, this.config.llmMaxRetries - attemptsBefore) },
+        } as AxiosRequestConfig,
       );
-      attempts = attemptsOf(response.config);
+      const attempts = attemptsBefore + attemptsOf(response.config);
+      yield { type: 'attempts', attempts };
       body = response.data;
+      const stream = body;
+      watchdog.onStall(() => stream.destroy(watchdog.signal.reason as Error));
       const parser = new SseParser();
       const handle = (data: string): string | undefined => {
         const chunk = this.protocol.parseStreamEvent(data);
@@ -163,9 +223,11 @@ export class LlmClient implements OnModuleDestroy {
         return chunk.delta || undefined;
       };
       for await (const piece of body) {
+        watchdog.data();
         for (const data of parser.push(piece as Buffer)) {
           const delta = handle(data);
           if (delta) {
+            watchdog.token();
             ttftMs ??= Date.now() - call.startedAt;
             content += delta;
             yield { type: 'token', delta };
@@ -180,25 +242,32 @@ export class LlmClient implements OnModuleDestroy {
         }
       }
       if (!ended) throw new StreamEndedEarly();
-      settled = true;
-      this.breaker.recordSuccess();
       yield {
         type: 'done',
         model: model ?? request.params?.model ?? this.config.llmModel,
         finishReason,
         ...(usage ?? estimateUsage(request, content)),
-        attempts: attempts ?? 1,
+        attempts,
         latencyMs: Date.now() - call.startedAt,
         ttftMs,
       };
     } catch (error) {
-      settled = true;
-      throw this.fail(error, call, attempts);
+      throw watchdog.signal.aborted ? watchdog.signal.reason : error;
     } finally {
-      // Our consumer stopped early: end the upstream request, and tell the breaker nothing.
+      watchdog.stop();
       body?.destroy();
-      if (!settled) this.breaker.release();
     }
+  }
+
+  /**
+   * A stream whose body broke before its first token (it ended early, sent an error event, or
+   * its connection dropped), with budget and deadline left for another try. An invalid event
+   * is not retried (as for /chat), nor a stall; a failed response was retried by axios-retry.
+   */
+  private retriesStream(error: unknown, call: CallContext, attempts: number): boolean {
+    if (call.signal.aborted || attempts > this.config.llmMaxRetries) return false;
+    if (error instanceof ProtocolError || error instanceof StreamStalled) return false;
+    return Date.now() + this.config.llmRetryBaseMs < call.deadlineAt;
   }
 
   private body(request: LlmRequest, stream: boolean): Record<string, unknown> {
@@ -240,6 +309,8 @@ export class LlmClient implements OnModuleDestroy {
     }
     if (call.deadlineSignal.aborted) {
       mapped = new LlmTimeoutError(attempts, this.config.llmDeadlineMs);
+    } else if (error instanceof StreamStalled) {
+      mapped = new LlmTimeoutError(attempts, error.timeoutMs, error.message);
     } else if (error instanceof LlmError) {
       mapped = error;
     } else if (error instanceof ProtocolError) {
@@ -305,6 +376,82 @@ const PROBE_TIMEOUT_MS = 1000;
 
 class StreamErrorEvent extends Error {}
 class StreamEndedEarly extends Error {}
+
+/** No first token, or no data between tokens, for too long. */
+class StreamStalled extends Error {
+  constructor(
+    message: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The first-token and between-tokens timers of one streamed attempt. */
+class StreamWatchdog {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private stall: (() => void) | undefined;
+
+  constructor(
+    private readonly firstTokenMs: number,
+    private readonly idleMs: number,
+  ) {
+    this.arm(firstTokenMs, `no first token within ${firstTokenMs} ms`);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  onStall(stall: () => void): void {
+    this.stall = stall;
+  }
+
+  /** Data arrived: after the first token, any data shows the server is alive. */
+  data(): void {
+    if (this.seenToken) this.arm(this.idleMs, `no data for ${this.idleMs} ms mid-reply`);
+  }
+
+  token(): void {
+    this.seenToken = true;
+    this.arm(this.idleMs, `no data for ${this.idleMs} ms mid-reply`);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private seenToken = false;
+
+  private arm(ms: number, message: string): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.controller.abort(new StreamStalled(message, ms));
+      this.stall?.();
+    }, ms);
+  }
+}
+
+/** Waits, unless the call is aborted meanwhile (then rejects with the abort). */
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function attemptsOfError(error: unknown): number {
+  return error instanceof AxiosError && error.config ? attemptsOf(error.config) : 1;
+}
 
 function attemptsOf(config: { 'axios-retry'?: { retryCount?: number } }): number {
   return (config['axios-retry']?.retryCount ?? 0) + 1;

@@ -27,11 +27,13 @@ export class LlmUnavailableError extends LlmError {
 
 export class LlmTimeoutError extends LlmError {
   readonly kind = 'timeout';
-  constructor(attempts: number, timeoutMs: number) {
+  constructor(attempts: number, timeoutMs: number, reason?: string) {
     super(
       504,
       'llm_timeout',
-      `The language model did not answer within ${timeoutMs} ms`,
+      reason
+        ? `The language model stalled: ${reason}`
+        : `The language model did not answer within ${timeoutMs} ms`,
       attempts,
       { timeout_ms: timeoutMs },
     );

@@ -913,7 +913,7 @@ export const listUsersInfiniteOptions = (options?: Options<ListUsersData>) => in
 /**
  * Send a message and get the AI reply
  *
- * The user's message is stored first, so it is never lost. A halted user gets 423 and no AI reply.
+ * The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.
  */
 export const sendChatMessageMutation = (options?: Partial<Options<SendChatMessageData>>): UseMutationOptions<SendChatMessageResponse, SendChatMessageError, Options<SendChatMessageData>> => {
     const mutationOptions: UseMutationOptions<SendChatMessageResponse, SendChatMessageError, Options<SendChatMessageData>> = {
