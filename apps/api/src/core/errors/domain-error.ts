@@ -43,7 +43,7 @@ export class ServiceUnavailableError extends DomainError {
   }
 }
 
-function describeFields(fields: FieldProblem[]): string {
+export function describeFields(fields: FieldProblem[]): string {
   const first = fields[0];
   if (!first) return 'Validation failed';
   const more =
