@@ -2,8 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DatabaseAvailability } from '../database/database-availability';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError } from './domain-error';
-import { clip, MAX_ECHOED_MESSAGE } from './validation';
+import { clip, DomainError, MAX_ECHOED_MESSAGE } from './domain-error';
 
 export interface ErrorBody {
   statusCode: number;

@@ -1,15 +1,12 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import type { ValidatorOptions } from 'class-validator';
-import { describeFields, FieldProblem, ValidationFailedError } from './domain-error';
-
-/** Errors echo what the client sent only this far, so a huge key cannot inflate a reply. */
-export const MAX_ECHOED_FIELD = 100;
-export const MAX_ECHOED_MESSAGE = 300;
-export const MAX_REPORTED_FIELDS = 20;
-
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+import {
+  clip,
+  FieldProblem,
+  MAX_ECHOED_FIELD,
+  MAX_ECHOED_MESSAGE,
+  ValidationFailedError,
+} from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
@@ -93,9 +90,7 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     stopAtFirstError: false,
     exceptionFactory: (errors) => {
-      const fields = flatten(errors);
-      const shown = fields.slice(0, MAX_REPORTED_FIELDS);
-      return new ValidationFailedError(shown, describeFields(fields));
+      return new ValidationFailedError(flatten(errors));
     },
   });
 }
