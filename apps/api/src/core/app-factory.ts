@@ -1,13 +1,17 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from '../app.module';
 import { setupSwagger } from '../openapi';
 import { AppConfig } from './config/app-config';
+import { DataSource } from 'typeorm';
+import { DatabaseAvailability } from './database/database-availability';
 import { DatabaseTarget } from './database/database-target';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { createValidationPipe } from './errors/validation';
+import { installBodyLimits, installParameterGuard } from './http/input-guards';
+import { registerJsonBodyParser } from './http/json-body';
 import { requestIdFor } from './http/request-id';
 import { createRootLogger, NestPinoLogger } from './logging/logger';
 import { requestContext } from './logging/request-context';
@@ -17,8 +21,6 @@ export interface CreateAppOptions {
   database: DatabaseTarget;
   logger?: PinoLogger;
 }
-
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds the fully configured application; used by main.ts, the OpenAPI script and tests. */
 export async function createApp({
@@ -32,10 +34,15 @@ export async function createApp({
     genReqId: requestIdFor,
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
     // user ids and memory keys may be 128 characters; Fastify's default stops at 100.
     routerOptions: { maxParamLength: 256 },
+    // Errors Fastify answers itself (an undecodable URL…) get the documented shape too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const body = new AllExceptionsFilter().toBody(error, String(request.id));
+      void reply.status(body.statusCode).send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, database }),
@@ -43,6 +50,8 @@ export async function createApp({
     {
       logger: new NestPinoLogger(rootLogger),
       abortOnError: false,
+      // JSON only, parsed by our own parser (registered in configureHttp).
+      bodyParser: false,
     },
   );
   configureHttp(app, config, rootLogger);
@@ -53,6 +62,11 @@ export async function createApp({
 
 function configureHttp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(fastify, config.bodyMaxDepth);
+  installBodyLimits(fastify, {
+    defaultBytes: config.bodyLimitBytes,
+    chatBytes: config.chatBodyLimitBytes,
+  });
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -73,8 +87,15 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig, logger: P
     done();
   });
 
+  installParameterGuard(fastify);
+
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  const database = new DatabaseAvailability(() => app.get(DataSource).query('SELECT 1'));
+  fastify.addHook('onClose', (_instance, done) => {
+    database.close();
+    done();
+  });
+  app.useGlobalFilters(new AllExceptionsFilter(database));
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/core/app-factory';
 import { loadConfig } from '../../src/core/config/app-config';
@@ -32,6 +33,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Another app's database: the two behave like two instances of one deployment. */
   database?: TestDatabase;
+  /** Where the app logs (default: silent unless TEST_LOG_LEVEL is set). */
+  logger?: PinoLogger;
 }
 
 /** The whole API on a free loopback port, on its own fresh database (or a shared one). */
@@ -46,7 +49,7 @@ export async function startTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });
-  const app = await createApp({ config, database: database.target });
+  const app = await createApp({ config, database: database.target, logger: options.logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('test app has no TCP address');

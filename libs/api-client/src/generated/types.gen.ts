@@ -711,12 +711,24 @@ export type TemplateDiffDto = {
     from_config: {
         [key: string]: unknown;
     };
+    /**
+     * Most added plus removed lines a diff is computed for
+     */
+    max_edits: number;
+    /**
+     * One sentence saying what the diff shows, or why there is none
+     */
+    message: string;
     name: string;
     template_id: number;
     to: number;
     to_config: {
         [key: string]: unknown;
     };
+    /**
+     * True when the versions differ in more than max_edits lines: they are too different to diff line by line, so diff is empty and changes is [] (compare the two contents instead)
+     */
+    too_large: boolean;
 };
 
 export type TemplateDto = {

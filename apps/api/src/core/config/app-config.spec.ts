@@ -17,7 +17,18 @@ describe('loadConfig', () => {
       retentionDays: undefined,
       logLevel: 'info',
       corsOrigins: [],
+      bodyLimitBytes: 1048576,
+      chatBodyLimitBytes: 8000 * 4 + 16384,
+      bodyMaxDepth: 64,
     });
+  });
+
+  it('derives the chat body limit from CHAT_MAX_CHARS unless it is set', () => {
+    expect(loadConfig({ CHAT_MAX_CHARS: '1000' }).chatBodyLimitBytes).toBe(1000 * 4 + 16384);
+    expect(
+      loadConfig({ CHAT_MAX_CHARS: '1000', CHAT_BODY_LIMIT_BYTES: '4096' }).chatBodyLimitBytes,
+    ).toBe(4096);
+    expect(() => loadConfig({ BODY_MAX_DEPTH: '1' })).toThrow(ConfigError);
   });
 
   it('reads every variable it is given', () => {

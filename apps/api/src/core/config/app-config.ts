@@ -40,6 +40,12 @@ export class AppConfig {
   readonly chatAuth!: ChatAuthMode;
   readonly chatTokenSecret!: string | undefined;
   readonly chatMaxChars!: number;
+  /** Largest request body on most routes (template saves are the largest honest ones). */
+  readonly bodyLimitBytes!: number;
+  /** Largest request body on /chat routes. */
+  readonly chatBodyLimitBytes!: number;
+  /** How deep arrays and objects may nest in a JSON body; checked before parsing. */
+  readonly bodyMaxDepth!: number;
   readonly retentionDays!: number | undefined;
   readonly logLevel!: LogLevel;
   readonly templateRenderTimeoutMs!: number;
@@ -147,6 +153,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       `STATS_AGGREGATION_INTERVAL_MS must be 0 (off) or at least 1000 (got "${statsAggregationIntervalMs}")`,
     );
   }
+  const chatMaxChars = integer('CHAT_MAX_CHARS', 8000, 1, 1000000)!;
   const chatAuth = oneOf<ChatAuthMode>('CHAT_AUTH', ['open', 'token'], 'open');
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
@@ -180,7 +187,16 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     adminPassword: text('ADMIN_PASSWORD'),
     chatAuth,
     chatTokenSecret,
-    chatMaxChars: integer('CHAT_MAX_CHARS', 8000, 1, 1000000)!,
+    chatMaxChars,
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1048576, 1024, 104857600)!,
+    // Room for a message of CHAT_MAX_CHARS characters at 4 UTF-8 bytes each, plus the ids.
+    chatBodyLimitBytes: integer(
+      'CHAT_BODY_LIMIT_BYTES',
+      chatMaxChars * 4 + 16384,
+      1024,
+      104857600,
+    )!,
+    bodyMaxDepth: integer('BODY_MAX_DEPTH', 64, 2, 1000)!,
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     templateRenderTimeoutMs: integer('TEMPLATE_RENDER_TIMEOUT_MS', 200, 10, 10000)!,

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { DatabaseAvailability } from '../database/database-availability';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError } from './domain-error';
+import { clip, DomainError, MAX_ECHOED_MESSAGE } from './domain-error';
 
 export interface ErrorBody {
   statusCode: number;
@@ -61,22 +62,31 @@ const FASTIFY_BY_CODE = new Map(
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly database?: DatabaseAvailability) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, String(request.id));
-    if (body.statusCode >= 500) {
-      this.logger.error(
-        { err: exception, code: body.code },
-        `${request.method} ${request.url} failed: ${body.code}`,
-      );
-    }
+    this.log(exception, body, `${request.method} ${clip(request.url, 200)}`);
     if (reply.sent) return;
     void reply
       .status(body.statusCode)
       .header('content-type', 'application/json; charset=utf-8')
       .send(body);
+  }
+
+  /** Bugs are errors with a stack; expected unavailability is a warning, once per outage. */
+  private log(exception: unknown, body: ErrorBody, route: string): void {
+    if (body.statusCode < 500) return;
+    if (body.code === 'database_unavailable' && this.database) {
+      this.database.reportUnavailable(exception);
+    } else if (exception instanceof DomainError) {
+      this.logger.warn({ code: body.code }, `${route} failed: ${body.code}`);
+    } else {
+      this.logger.error({ err: exception, code: body.code }, `${route} failed: ${body.code}`);
+    }
   }
 
   toBody(exception: unknown, requestId: string): ErrorBody {
@@ -85,14 +95,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       code: string,
       message: string,
       details: Record<string, unknown> = {},
-    ) => ({
-      statusCode,
-      code,
-      message,
-      detail: message,
-      details,
-      requestId,
-    });
+    ) => {
+      // Messages may quote what the client sent; a reply never grows with the request.
+      const shown = clip(message, MAX_ECHOED_MESSAGE * 4);
+      return { statusCode, code, message: shown, detail: shown, details, requestId };
+    };
 
     if (exception instanceof DomainError) {
       return make(exception.status, exception.code, exception.message, exception.details);

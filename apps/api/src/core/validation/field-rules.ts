@@ -81,3 +81,15 @@ export function IsBooleanText(): PropertyDecorator {
     }),
   );
 }
+
+/** An id kept as text (a cursor): decimal digits of a whole number from 1 to MAX_INTEGER. */
+export function IsIdText(message = 'must be an id'): PropertyDecorator {
+  return ValidateBy({
+    name: 'isIdText',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) && Number(value) <= MAX_INTEGER,
+      defaultMessage: (args) => `${args?.property} ${message}`,
+    },
+  });
+}

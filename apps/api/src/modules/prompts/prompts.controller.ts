@@ -33,6 +33,7 @@ import {
   TemplateVersionParams,
 } from './dto/template-params.dto';
 import { PromptsService } from './prompts.service';
+import { MAX_DIFF_EDITS } from './template-diff';
 
 const TEMPLATE_INVALID =
   'template_invalid: the content does not compile, loads another template, fails to render or ' +
@@ -244,6 +245,12 @@ export class PromptsController {
       config_changed: diff.configChanged,
       from_config: diff.from.config,
       to_config: diff.to.config,
+      too_large: diff.tooLarge,
+      max_edits: MAX_DIFF_EDITS,
+      message: diff.tooLarge
+        ? `v${diff.from.version} and v${diff.to.version} are too different to diff line by line ` +
+          `(more than ${MAX_DIFF_EDITS} lines added or removed)`
+        : `v${diff.from.version} and v${diff.to.version} differ in ${diff.edits} lines`,
     };
   }
 

@@ -45,3 +45,49 @@ describe('diffTemplateVersions', () => {
     expect(changed.configChanged).toBe(true);
   });
 });
+
+describe('diffTemplateVersions on versions too different to diff', () => {
+  const numbered = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `${prefix} line ${index}`).join('\n');
+
+  it('answers too large at once when the versions share almost no lines', () => {
+    const started = performance.now();
+    const result = diffTemplateVersions(
+      'nova',
+      { version: 1, content: numbered('old', 6000), config: {} },
+      { version: 2, content: numbered('new', 6000), config: { a: 1 } },
+    );
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(result).toEqual({
+      diff: '',
+      changes: [],
+      configChanged: true,
+      tooLarge: true,
+      edits: 0,
+    });
+  });
+
+  it('gives up at the edit bound when the same lines are reordered', () => {
+    const lines = numbered('same', 3000).split('\n');
+    const result = diffTemplateVersions(
+      'nova',
+      { version: 1, content: lines.join('\n'), config: {} },
+      { version: 2, content: [...lines].reverse().join('\n'), config: {} },
+      200,
+    );
+    expect(result.tooLarge).toBe(true);
+  });
+
+  it('still diffs large versions with few changes and counts the edits', () => {
+    const before = numbered('keep', 6000);
+    const after = before.replace('keep line 10\n', 'changed line 10\n');
+    const result = diffTemplateVersions(
+      'nova',
+      { version: 1, content: before, config: {} },
+      { version: 2, content: after, config: {} },
+    );
+    expect(result.tooLarge).toBe(false);
+    expect(result.edits).toBe(2);
+    expect(result.diff).toContain('+changed line 10');
+  });
+});

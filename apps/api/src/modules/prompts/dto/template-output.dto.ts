@@ -201,6 +201,26 @@ export class TemplateDiffDto {
 
   @ApiProperty({ ...CONFIG_SCHEMA, example: { temperature: 0.9 } })
   to_config!: Record<string, unknown>;
+
+  @ApiProperty({
+    example: false,
+    description:
+      'True when the versions differ in more than max_edits lines: they are too different to ' +
+      'diff line by line, so diff is empty and changes is [] (compare the two contents instead)',
+  })
+  too_large!: boolean;
+
+  @ApiProperty({
+    example: 1000,
+    description: 'Most added plus removed lines a diff is computed for',
+  })
+  max_edits!: number;
+
+  @ApiProperty({
+    example: 'v1 and v2 differ in 3 lines',
+    description: 'One sentence saying what the diff shows, or why there is none',
+  })
+  message!: string;
 }
 
 export class PreviewMessageDto {

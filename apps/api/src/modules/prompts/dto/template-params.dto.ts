@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import {
   IsBooleanText,
+  IsIdText,
   IsText,
   IsWholeNumber,
   MAX_INTEGER,
@@ -37,11 +38,7 @@ export class ListTemplatesQuery {
 
   @ApiPropertyOptional({ example: '12', description: 'next_cursor of the previous page' })
   @IsOptional()
-  @IsText({
-    maxLength: 10,
-    pattern: /^\d+$/,
-    patternMessage: 'must be a next_cursor returned by this list',
-  })
+  @IsIdText('must be a next_cursor returned by this list')
   cursor?: string;
 }
 
