@@ -17,6 +17,8 @@ const databaseIsShared =
 module.exports = {
   rootDir,
   maxWorkers: databaseIsShared ? 1 : '50%',
+  // Jest reads testTimeout only at the top level; per-project values are ignored.
+  testTimeout: 30000,
   reporters: ['default', path.join(rootDir, 'libs/tooling/jest-summary-reporter.cjs')],
   projects: [
     {
