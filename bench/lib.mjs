@@ -19,8 +19,21 @@ export const freePort = () =>
  */
 export async function startApi(env) {
   const port = await freePort();
+  // Rate limits off: a benchmark is one client sending far more than any real one would.
+  const unlimited = {
+    RATE_LIMIT_PER_IP: '0',
+    RATE_LIMIT_CHAT_PER_IP: '0',
+    RATE_LIMIT_CHAT_PER_USER: '0',
+  };
   const child = spawn(process.execPath, [path.join(root, 'dist/api/apps/api/src/main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...unlimited,
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

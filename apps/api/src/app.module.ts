@@ -13,6 +13,7 @@ import { InterventionsModule } from './modules/interventions/interventions.modul
 import { MemoryModule } from './modules/memory/memory.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
 
 export interface AppModuleOptions {
@@ -29,6 +30,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
+        RateLimitModule,
         MetricsModule,
         EventsModule,
         HealthModule,

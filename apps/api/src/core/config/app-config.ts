@@ -4,6 +4,21 @@ export type LlmApi = 'openai' | 'llamacpp';
 export type ChatAuthMode = 'open' | 'token';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Requests allowed per window for each rule; 0 turns a rule off. */
+export interface RateLimitConfig {
+  windowMs: number;
+  /** Every route except health checks, per client IP. */
+  perIp: number;
+  /** POST /chat and /chat/stream together. */
+  chatPerIp: number;
+  chatPerUser: number;
+  loginWindowMs: number;
+  loginPerIp: number;
+  loginPerUsername: number;
+  /** Keys in Redis start with it, so deployments (or test files) sharing one Redis stay apart. */
+  redisPrefix: string;
+}
+
 /** Typed configuration, read from the environment once at boot (spec section 11). */
 export class AppConfig {
   readonly nodeEnv!: string;
@@ -30,6 +45,7 @@ export class AppConfig {
   /** How long the circuit stays open before one probe call is let through. */
   readonly llmCircuitResetMs!: number;
   readonly redisUrl!: string | undefined;
+  readonly rateLimit!: RateLimitConfig;
   readonly corsOrigins!: string[];
   readonly jwtSecret!: string | undefined;
   readonly adminPassword!: string | undefined;
@@ -141,6 +157,19 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       `STATS_AGGREGATION_INTERVAL_MS must be 0 (off) or at least 1000 (got "${statsAggregationIntervalMs}")`,
     );
   }
+  // Off under test, so only the tests about limits meet them.
+  const limit = (name: string, fallback: number) =>
+    integer(name, nodeEnv === 'test' ? 0 : fallback, 0, 1000000)!;
+  const rateLimit: RateLimitConfig = {
+    windowMs: integer('RATE_LIMIT_WINDOW_MS', 60000, 100, 86400000)!,
+    perIp: limit('RATE_LIMIT_PER_IP', 1200),
+    chatPerIp: limit('RATE_LIMIT_CHAT_PER_IP', 600),
+    chatPerUser: limit('RATE_LIMIT_CHAT_PER_USER', 60),
+    loginWindowMs: integer('RATE_LIMIT_LOGIN_WINDOW_MS', 900000, 100, 86400000)!,
+    loginPerIp: limit('RATE_LIMIT_LOGIN_PER_IP', 50),
+    loginPerUsername: limit('RATE_LIMIT_LOGIN_PER_USERNAME', 10),
+    redisPrefix: text('RATE_LIMIT_REDIS_PREFIX') ?? 'promptdev:rl:',
+  };
   const chatAuth = oneOf<ChatAuthMode>('CHAT_AUTH', ['open', 'token'], 'open');
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
@@ -167,6 +196,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    rateLimit,
     corsOrigins,
     jwtSecret,
     adminPassword: text('ADMIN_PASSWORD'),
