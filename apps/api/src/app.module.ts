@@ -14,6 +14,7 @@ import { MemoryModule } from './modules/memory/memory.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
 import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
 
 export interface AppModuleOptions {
@@ -41,6 +42,7 @@ export class AppModule {
         GuardrailsModule,
         TelemetryModule,
         ChatModule,
+        RetentionModule,
       ],
     };
   }

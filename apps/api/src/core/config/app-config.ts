@@ -52,7 +52,10 @@ export class AppConfig {
   readonly chatAuth!: ChatAuthMode;
   readonly chatTokenSecret!: string | undefined;
   readonly chatMaxChars!: number;
+  /** Unset: keep everything. */
   readonly retentionDays!: number | undefined;
+  /** How often retention runs (daily; 0 under test, where tests run it on demand). */
+  readonly retentionIntervalMs!: number;
   readonly logLevel!: LogLevel;
   readonly templateRenderTimeoutMs!: number;
   /** SSE comment sent to idle event streams so proxies keep them open. */
@@ -204,6 +207,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     chatTokenSecret,
     chatMaxChars: integer('CHAT_MAX_CHARS', 8000, 1, 1000000)!,
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
+    retentionIntervalMs: nodeEnv === 'test' ? 0 : 86400000,
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     templateRenderTimeoutMs: integer('TEMPLATE_RENDER_TIMEOUT_MS', 200, 10, 10000)!,
     eventsHeartbeatMs: integer('EVENTS_HEARTBEAT_MS', 15000, 100, 600000)!,

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { DATABASE_TARGET } from '../../core/database/database.module';
 import type { DatabaseTarget } from '../../core/database/database-target';
+import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { EventType, LiveEvent, NewEvent } from './events.types';
 import { PgNotificationListener } from './pg-notification-listener';
 
@@ -239,6 +240,11 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
         WHERE ${where}`,
       parameters,
     );
+  }
+
+  /** Retention: one batch of events older than `cutoff`; returns how many went. */
+  deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatchOlderThan(this.dataSource, 'events', cutoff, limit);
   }
 
   private async removeExpired(): Promise<void> {
