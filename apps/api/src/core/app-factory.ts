@@ -54,7 +54,7 @@ export async function createApp({
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     // user ids and memory keys may be 128 characters; Fastify's default stops at 100.
     routerOptions: { maxParamLength: 256 },
   });

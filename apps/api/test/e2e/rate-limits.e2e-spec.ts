@@ -99,6 +99,32 @@ describe('rate limits', () => {
     });
   });
 
+  describe('with TRUST_PROXY=false', () => {
+    let api: TestApp;
+
+    beforeAll(async () => {
+      api = await startTestApp({
+        TRUST_PROXY: 'false',
+        RATE_LIMIT_WINDOW_MS: WINDOW_MS,
+        RATE_LIMIT_PER_IP: '2',
+      });
+    });
+    afterAll(() => api.close());
+
+    it('ignores X-Forwarded-For, so a client cannot name a fresh IP per request', async () => {
+      for (const ip of ['10.4.0.1', '10.4.0.2']) {
+        const result = await api.http('GET', '/admin/templates', undefined, {
+          'x-forwarded-for': ip,
+        });
+        expect(result.status).toBe(200);
+      }
+      expectRateLimited(
+        await api.http('GET', '/admin/templates', undefined, { 'x-forwarded-for': '10.4.0.3' }),
+        'ip',
+      );
+    });
+  });
+
   describe('shared through Redis', () => {
     let first: TestApp;
     let second: TestApp;

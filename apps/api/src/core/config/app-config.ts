@@ -44,6 +44,8 @@ export class AppConfig {
   readonly llmCircuitFailures!: number;
   /** How long the circuit stays open before one probe call is let through. */
   readonly llmCircuitResetMs!: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client (rate limits, logs). */
+  readonly trustProxy!: boolean | string[];
   readonly redisUrl!: string | undefined;
   readonly rateLimit!: RateLimitConfig;
   readonly corsOrigins!: string[];
@@ -173,6 +175,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     loginPerUsername: limit('RATE_LIMIT_LOGIN_PER_USERNAME', 10),
     redisPrefix: text('RATE_LIMIT_REDIS_PREFIX') ?? 'promptdev:rl:',
   };
+  const trustProxy = parseTrustProxy(text('TRUST_PROXY'), problems);
   const chatAuth = oneOf<ChatAuthMode>('CHAT_AUTH', ['open', 'token'], 'open');
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
@@ -198,6 +201,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmRetryBaseMs: integer('LLM_RETRY_BASE_MS', 250, 0, 60000)!,
     llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
+    trustProxy,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     rateLimit,
     corsOrigins,
@@ -217,6 +221,19 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `true` (any proxy, the default), `false`, or the proxies' addresses/CIDRs. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | string[] {
+  if (raw === undefined || raw === 'true') return true;
+  if (raw === 'false') return false;
+  const addresses = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (addresses.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry))) return addresses;
+  problems.push(`TRUST_PROXY must be true, false or proxy addresses/CIDRs (got "${raw}")`);
+  return true;
 }
 
 /** Hides credentials in a URL before it reaches a message or a log. */
