@@ -80,6 +80,15 @@ describe('rate limits', () => {
     });
     afterAll(() => api.close());
 
+    it('documents the 429 answer on every limited operation', async () => {
+      const { body } = await api.http('GET', '/docs-json');
+      expect(Object.keys(body.paths['/chat'].post.responses)).toContain('429');
+      expect(body.paths['/admin/templates'].get.responses['429'].headers).toHaveProperty(
+        'Retry-After',
+      );
+      expect(body.paths['/health'].get.responses).not.toHaveProperty('429');
+    });
+
     it('limits each client IP across routes, never the health checks', async () => {
       const from = (ip: string) => ({ 'x-forwarded-for': ip });
       for (const path of ['/admin/templates', '/admin/users', '/admin/templates', '/metrics']) {

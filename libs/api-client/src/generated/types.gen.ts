@@ -1073,6 +1073,10 @@ export type GetConversationErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetConversationError = GetConversationErrors[keyof GetConversationErrors];
@@ -1114,6 +1118,10 @@ export type StreamAdminEventsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamAdminEventsError = StreamAdminEventsErrors[keyof StreamAdminEventsErrors];
@@ -1144,6 +1152,10 @@ export type ListGuardrailConfigsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListGuardrailConfigsError = ListGuardrailConfigsErrors[keyof ListGuardrailConfigsErrors];
@@ -1174,6 +1186,10 @@ export type CreateGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type CreateGuardrailConfigError = CreateGuardrailConfigErrors[keyof CreateGuardrailConfigErrors];
@@ -1206,6 +1222,10 @@ export type ListGuardrailEventsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why (a cursor not from this list is one)
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListGuardrailEventsError = ListGuardrailEventsErrors[keyof ListGuardrailEventsErrors];
@@ -1234,6 +1254,10 @@ export type GetGuardrailConfigByIdErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetGuardrailConfigByIdError = GetGuardrailConfigByIdErrors[keyof GetGuardrailConfigByIdErrors];
@@ -1250,6 +1274,15 @@ export type ListGuardrailPresetsData = {
     query?: never;
     url: '/admin/guardrails/presets';
 };
+
+export type ListGuardrailPresetsErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ListGuardrailPresetsError = ListGuardrailPresetsErrors[keyof ListGuardrailPresetsErrors];
 
 export type ListGuardrailPresetsResponses = {
     200: GuardrailPresetListDto;
@@ -1284,6 +1317,10 @@ export type DeleteGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteGuardrailConfigError = DeleteGuardrailConfigErrors[keyof DeleteGuardrailConfigErrors];
@@ -1316,6 +1353,10 @@ export type UpdateGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type UpdateGuardrailConfigError = UpdateGuardrailConfigErrors[keyof UpdateGuardrailConfigErrors];
@@ -1344,6 +1385,10 @@ export type GetGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetGuardrailConfigError = GetGuardrailConfigErrors[keyof GetGuardrailConfigErrors];
@@ -1377,6 +1422,10 @@ export type ListInterventionsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListInterventionsError = ListInterventionsErrors[keyof ListInterventionsErrors];
@@ -1408,6 +1457,10 @@ export type HaltUserErrors = {
      * validation_failed: operator and reason are required
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type HaltUserError = HaltUserErrors[keyof HaltUserErrors];
@@ -1439,6 +1492,10 @@ export type InjectMessageErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type InjectMessageError = InjectMessageErrors[keyof InjectMessageErrors];
@@ -1475,6 +1532,10 @@ export type ResumeUserErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ResumeUserError = ResumeUserErrors[keyof ResumeUserErrors];
@@ -1520,6 +1581,10 @@ export type ListLlmRequestsErrors = {
      * validation_failed: details.fields names a bad limit, cursor, user_id, template, status, from or to, from not before to, or an unknown parameter
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListLlmRequestsError = ListLlmRequestsErrors[keyof ListLlmRequestsErrors];
@@ -1547,6 +1612,10 @@ export type ClearUserMemoryErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ClearUserMemoryError = ClearUserMemoryErrors[keyof ClearUserMemoryErrors];
@@ -1574,6 +1643,10 @@ export type GetUserMemoryErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserMemoryError = GetUserMemoryErrors[keyof GetUserMemoryErrors];
@@ -1609,6 +1682,10 @@ export type DeleteUserMemoryKeyErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteUserMemoryKeyError = DeleteUserMemoryKeyErrors[keyof DeleteUserMemoryKeyErrors];
@@ -1644,6 +1721,10 @@ export type GetUserMemoryKeyErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserMemoryKeyError = GetUserMemoryKeyErrors[keyof GetUserMemoryKeyErrors];
@@ -1679,6 +1760,10 @@ export type SetUserMemoryErrors = {
      * validation_failed: bad user_id or key, value missing, too large or too deep, or an unknown body field; details.fields says which
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetUserMemoryError = SetUserMemoryErrors[keyof SetUserMemoryErrors];
@@ -1710,6 +1795,10 @@ export type GetUserStateErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserStateError = GetUserStateErrors[keyof GetUserStateErrors];
@@ -1754,6 +1843,10 @@ export type SetUserStateErrors = {
      * validation_failed: bad user_id, mode missing or invalid, unknown fields
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetUserStateError = SetUserStateErrors[keyof SetUserStateErrors];
@@ -1784,6 +1877,10 @@ export type AggregateStatsErrors = {
      * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 31 days
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type AggregateStatsError = AggregateStatsErrors[keyof AggregateStatsErrors];
@@ -1800,6 +1897,15 @@ export type GetStatsOverviewData = {
     query?: never;
     url: '/admin/stats/overview';
 };
+
+export type GetStatsOverviewErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type GetStatsOverviewError = GetStatsOverviewErrors[keyof GetStatsOverviewErrors];
 
 export type GetStatsOverviewResponses = {
     200: StatsOverviewDto;
@@ -1832,6 +1938,10 @@ export type GetStatsTimeseriesErrors = {
      * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 1000 buckets
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetStatsTimeseriesError = GetStatsTimeseriesErrors[keyof GetStatsTimeseriesErrors];
@@ -1863,6 +1973,10 @@ export type GetUserStatsErrors = {
      * validation_failed: details.fields names user_id
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserStatsError = GetUserStatsErrors[keyof GetUserStatsErrors];
@@ -1895,6 +2009,10 @@ export type ListTemplatesErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListTemplatesError = ListTemplatesErrors[keyof ListTemplatesErrors];
@@ -1925,6 +2043,10 @@ export type CreateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why (config keys as config.<key>); or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type CreateTemplateError = CreateTemplateErrors[keyof CreateTemplateErrors];
@@ -1949,6 +2071,10 @@ export type GetTemplateErrors = {
      * template_not_found: no template with this name
      */
     404: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetTemplateError = GetTemplateErrors[keyof GetTemplateErrors];
@@ -1981,6 +2107,10 @@ export type UpdateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type UpdateTemplateError = UpdateTemplateErrors[keyof UpdateTemplateErrors];
@@ -2011,6 +2141,10 @@ export type ActivateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ActivateTemplateError = ActivateTemplateErrors[keyof ActivateTemplateErrors];
@@ -2045,6 +2179,10 @@ export type DeactivateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeactivateTemplateError = DeactivateTemplateErrors[keyof DeactivateTemplateErrors];
@@ -2079,6 +2217,10 @@ export type SetDefaultTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetDefaultTemplateError = SetDefaultTemplateErrors[keyof SetDefaultTemplateErrors];
@@ -2116,6 +2258,10 @@ export type DiffTemplateVersionsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DiffTemplateVersionsError = DiffTemplateVersionsErrors[keyof DiffTemplateVersionsErrors];
@@ -2144,6 +2290,10 @@ export type GetTemplateHistoryErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetTemplateHistoryError = GetTemplateHistoryErrors[keyof GetTemplateHistoryErrors];
@@ -2176,6 +2326,10 @@ export type PreviewTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
     /**
      * llm_unavailable or llm_rejected (with call_llm)
      */
@@ -2219,6 +2373,10 @@ export type RollbackTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type RollbackTemplateError = RollbackTemplateErrors[keyof RollbackTemplateErrors];
@@ -2255,6 +2413,10 @@ export type ListUsersErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
@@ -2293,6 +2455,10 @@ export type SendChatMessageErrors = {
      * conversation_halted: details {reason, operator, message_stored}
      */
     423: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
     /**
      * llm_unavailable (after retries), llm_rejected
      */
@@ -2342,6 +2508,10 @@ export type StreamChatEventsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamChatEventsError = StreamChatEventsErrors[keyof StreamChatEventsErrors];
@@ -2374,6 +2544,10 @@ export type GetChatHistoryErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetChatHistoryError = GetChatHistoryErrors[keyof GetChatHistoryErrors];
@@ -2406,6 +2580,10 @@ export type DeleteChatHistoryErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteChatHistoryError = DeleteChatHistoryErrors[keyof DeleteChatHistoryErrors];
@@ -2432,6 +2610,10 @@ export type StreamChatMessageErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamChatMessageError = StreamChatMessageErrors[keyof StreamChatMessageErrors];
@@ -2486,6 +2668,15 @@ export type GetMetricsData = {
     query?: never;
     url: '/metrics';
 };
+
+export type GetMetricsErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
 
 export type GetMetricsResponses = {
     /**

@@ -52,9 +52,10 @@ const isChat = (request: RateLimitedRequest) =>
   request.method === 'POST' && request.route !== undefined && CHAT_ROUTES.has(request.route);
 const isLogin = (request: RateLimitedRequest) =>
   request.method === 'POST' && request.route === LOGIN_ROUTE;
-// Load balancers probe these; a flood elsewhere must not mark the instance unhealthy.
-const isHealth = (request: RateLimitedRequest) =>
-  request.route === '/health' || request.route?.startsWith('/health/') === true;
+/** Load balancers probe these; a flood elsewhere must not mark the instance unhealthy. */
+export const isHealthRoute = (route: string | undefined): boolean =>
+  route === '/health' || route?.startsWith('/health/') === true;
+const isHealth = (request: RateLimitedRequest) => isHealthRoute(request.route);
 
 /** The rules in force; a rule whose limit is 0 is left out. */
 export function rateLimitRules(config: RateLimitConfig): RateLimitRule[] {
