@@ -22,6 +22,10 @@ export const BENCH_API_ENV = {
   JWT_SECRET: randomBytes(32).toString('hex'),
   // Used by POST /auth/login when the API has operator login (ignored otherwise).
   ADMIN_PASSWORD: `bench-${randomBytes(12).toString('hex')}`,
+  // Rate limits off: a benchmark is one client sending far more than any real one would.
+  RATE_LIMIT_PER_IP: '0',
+  RATE_LIMIT_CHAT_PER_IP: '0',
+  RATE_LIMIT_CHAT_PER_USER: '0',
 };
 
 export const freePort = () =>

@@ -13,6 +13,8 @@ import { InterventionsModule } from './modules/interventions/interventions.modul
 import { MemoryModule } from './modules/memory/memory.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PromptsModule } from './modules/prompts/prompts.module';
+import { RateLimitModule } from './modules/rate-limit/rate-limit.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { TelemetryModule } from './modules/telemetry/telemetry.module';
 
 export interface AppModuleOptions {
@@ -29,6 +31,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
+        RateLimitModule,
         MetricsModule,
         EventsModule,
         HealthModule,
@@ -39,6 +42,7 @@ export class AppModule {
         GuardrailsModule,
         TelemetryModule,
         ChatModule,
+        RetentionModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ErrorResponseDto } from './core/errors/error-response.dto';
+import { documentRateLimits } from './modules/rate-limit/rate-limit-openapi';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -19,10 +20,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('stats', 'Dashboard statistics, their hourly and daily rollups, and the LLM call log')
     .build();
   // Controller method names are unique API-wide, so they serve as operationIds (client function names).
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorResponseDto],
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
+  documentRateLimits(document);
+  return document;
 }
 
 export function setupSwagger(app: INestApplication): void {

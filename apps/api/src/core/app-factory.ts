@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
@@ -22,6 +23,26 @@ export interface CreateAppOptions {
   logger?: PinoLogger;
 }
 
+/**
+ * Same-origin everything: the SPA under /app/ and Swagger UI at /docs load their scripts from
+ * this server. Swagger UI sets inline styles and uses data: images; nothing runs inline script.
+ * No upgrade-insecure-requests: it would break plain-HTTP development; TLS is the proxy's job.
+ */
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  baseUri: ["'self'"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'", 'data:'],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  imgSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  scriptSrcAttr: ["'none'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  upgradeInsecureRequests: null,
+};
+
 /** Builds the fully configured application; used by main.ts, the OpenAPI script and tests. */
 export async function createApp({
   config,
@@ -35,7 +56,7 @@ export async function createApp({
     // One line per request, written by our onResponse hook.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     // user ids and memory keys may be 128 characters; Fastify's default stops at 100.
     routerOptions: { maxParamLength: 256 },
     // Errors Fastify answers itself (an undecodable URL…) get the documented shape too.
@@ -54,19 +75,25 @@ export async function createApp({
       bodyParser: false,
     },
   );
-  configureHttp(app, config, rootLogger);
+  await configureHttp(app, config, rootLogger);
   setupSwagger(app);
   await app.init();
   return app;
 }
 
-function configureHttp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger): void {
+async function configureHttp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  logger: PinoLogger,
+): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   registerJsonBodyParser(fastify, config.bodyMaxDepth);
   installBodyLimits(fastify, {
     defaultBytes: config.bodyLimitBytes,
     chatBytes: config.chatBodyLimitBytes,
   });
+  // Before any route is added, so every response carries the headers.
+  await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
@@ -96,10 +123,15 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig, logger: P
     done();
   });
   app.useGlobalFilters(new AllExceptionsFilter(database));
+  // Unset: no CORS headers at all, so only same-origin pages (the SPA under /app/) can call.
   if (config.corsOrigins.length > 0) {
+    const anyOrigin = config.corsOrigins.includes('*');
     app.enableCors({
-      origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-      credentials: true,
+      origin: anyOrigin ? '*' : config.corsOrigins,
+      // Cookies and Authorization only for named origins, never for "*".
+      credentials: !anyOrigin,
+      exposedHeaders: ['x-request-id', 'retry-after'],
+      maxAge: 600,
     });
   }
 }

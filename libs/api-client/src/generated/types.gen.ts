@@ -1085,6 +1085,10 @@ export type GetConversationErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetConversationError = GetConversationErrors[keyof GetConversationErrors];
@@ -1126,6 +1130,10 @@ export type StreamAdminEventsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamAdminEventsError = StreamAdminEventsErrors[keyof StreamAdminEventsErrors];
@@ -1156,6 +1164,10 @@ export type ListGuardrailConfigsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListGuardrailConfigsError = ListGuardrailConfigsErrors[keyof ListGuardrailConfigsErrors];
@@ -1186,6 +1198,10 @@ export type CreateGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type CreateGuardrailConfigError = CreateGuardrailConfigErrors[keyof CreateGuardrailConfigErrors];
@@ -1218,6 +1234,10 @@ export type ListGuardrailEventsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why (a cursor not from this list is one)
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListGuardrailEventsError = ListGuardrailEventsErrors[keyof ListGuardrailEventsErrors];
@@ -1246,6 +1266,10 @@ export type GetGuardrailConfigByIdErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetGuardrailConfigByIdError = GetGuardrailConfigByIdErrors[keyof GetGuardrailConfigByIdErrors];
@@ -1262,6 +1286,15 @@ export type ListGuardrailPresetsData = {
     query?: never;
     url: '/admin/guardrails/presets';
 };
+
+export type ListGuardrailPresetsErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ListGuardrailPresetsError = ListGuardrailPresetsErrors[keyof ListGuardrailPresetsErrors];
 
 export type ListGuardrailPresetsResponses = {
     200: GuardrailPresetListDto;
@@ -1296,6 +1329,10 @@ export type DeleteGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteGuardrailConfigError = DeleteGuardrailConfigErrors[keyof DeleteGuardrailConfigErrors];
@@ -1328,6 +1365,10 @@ export type UpdateGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; a malformed rule is named like rules[2].pattern
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type UpdateGuardrailConfigError = UpdateGuardrailConfigErrors[keyof UpdateGuardrailConfigErrors];
@@ -1356,6 +1397,10 @@ export type GetGuardrailConfigErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetGuardrailConfigError = GetGuardrailConfigErrors[keyof GetGuardrailConfigErrors];
@@ -1389,6 +1434,10 @@ export type ListInterventionsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListInterventionsError = ListInterventionsErrors[keyof ListInterventionsErrors];
@@ -1420,6 +1469,10 @@ export type HaltUserErrors = {
      * validation_failed: operator and reason are required
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type HaltUserError = HaltUserErrors[keyof HaltUserErrors];
@@ -1451,6 +1504,10 @@ export type InjectMessageErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type InjectMessageError = InjectMessageErrors[keyof InjectMessageErrors];
@@ -1487,6 +1544,10 @@ export type ResumeUserErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ResumeUserError = ResumeUserErrors[keyof ResumeUserErrors];
@@ -1532,6 +1593,10 @@ export type ListLlmRequestsErrors = {
      * validation_failed: details.fields names a bad limit, cursor, user_id, template, status, from or to, from not before to, or an unknown parameter
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListLlmRequestsError = ListLlmRequestsErrors[keyof ListLlmRequestsErrors];
@@ -1559,6 +1624,10 @@ export type ClearUserMemoryErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ClearUserMemoryError = ClearUserMemoryErrors[keyof ClearUserMemoryErrors];
@@ -1586,6 +1655,10 @@ export type GetUserMemoryErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserMemoryError = GetUserMemoryErrors[keyof GetUserMemoryErrors];
@@ -1621,6 +1694,10 @@ export type DeleteUserMemoryKeyErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteUserMemoryKeyError = DeleteUserMemoryKeyErrors[keyof DeleteUserMemoryKeyErrors];
@@ -1656,6 +1733,10 @@ export type GetUserMemoryKeyErrors = {
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserMemoryKeyError = GetUserMemoryKeyErrors[keyof GetUserMemoryKeyErrors];
@@ -1691,6 +1772,10 @@ export type SetUserMemoryErrors = {
      * validation_failed: bad user_id or key, value missing, too large or too deep, or an unknown body field; details.fields says which
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetUserMemoryError = SetUserMemoryErrors[keyof SetUserMemoryErrors];
@@ -1722,6 +1807,10 @@ export type GetUserStateErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserStateError = GetUserStateErrors[keyof GetUserStateErrors];
@@ -1766,6 +1855,10 @@ export type SetUserStateErrors = {
      * validation_failed: bad user_id, mode missing or invalid, unknown fields
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetUserStateError = SetUserStateErrors[keyof SetUserStateErrors];
@@ -1796,6 +1889,10 @@ export type AggregateStatsErrors = {
      * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 31 days
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type AggregateStatsError = AggregateStatsErrors[keyof AggregateStatsErrors];
@@ -1812,6 +1909,15 @@ export type GetStatsOverviewData = {
     query?: never;
     url: '/admin/stats/overview';
 };
+
+export type GetStatsOverviewErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type GetStatsOverviewError = GetStatsOverviewErrors[keyof GetStatsOverviewErrors];
 
 export type GetStatsOverviewResponses = {
     200: StatsOverviewDto;
@@ -1844,6 +1950,10 @@ export type GetStatsTimeseriesErrors = {
      * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 1000 buckets
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetStatsTimeseriesError = GetStatsTimeseriesErrors[keyof GetStatsTimeseriesErrors];
@@ -1875,6 +1985,10 @@ export type GetUserStatsErrors = {
      * validation_failed: details.fields names user_id
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetUserStatsError = GetUserStatsErrors[keyof GetUserStatsErrors];
@@ -1907,6 +2021,10 @@ export type ListTemplatesErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListTemplatesError = ListTemplatesErrors[keyof ListTemplatesErrors];
@@ -1937,6 +2055,10 @@ export type CreateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why (config keys as config.<key>); or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type CreateTemplateError = CreateTemplateErrors[keyof CreateTemplateErrors];
@@ -1961,6 +2083,10 @@ export type GetTemplateErrors = {
      * template_not_found: no template with this name
      */
     404: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetTemplateError = GetTemplateErrors[keyof GetTemplateErrors];
@@ -1993,6 +2119,10 @@ export type UpdateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type UpdateTemplateError = UpdateTemplateErrors[keyof UpdateTemplateErrors];
@@ -2023,6 +2153,10 @@ export type ActivateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ActivateTemplateError = ActivateTemplateErrors[keyof ActivateTemplateErrors];
@@ -2057,6 +2191,10 @@ export type DeactivateTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeactivateTemplateError = DeactivateTemplateErrors[keyof DeactivateTemplateErrors];
@@ -2091,6 +2229,10 @@ export type SetDefaultTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type SetDefaultTemplateError = SetDefaultTemplateErrors[keyof SetDefaultTemplateErrors];
@@ -2128,6 +2270,10 @@ export type DiffTemplateVersionsErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DiffTemplateVersionsError = DiffTemplateVersionsErrors[keyof DiffTemplateVersionsErrors];
@@ -2156,6 +2302,10 @@ export type GetTemplateHistoryErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetTemplateHistoryError = GetTemplateHistoryErrors[keyof GetTemplateHistoryErrors];
@@ -2188,6 +2338,10 @@ export type PreviewTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
     /**
      * llm_unavailable or llm_rejected (with call_llm)
      */
@@ -2231,6 +2385,10 @@ export type RollbackTemplateErrors = {
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type RollbackTemplateError = RollbackTemplateErrors[keyof RollbackTemplateErrors];
@@ -2267,6 +2425,10 @@ export type ListUsersErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type ListUsersError = ListUsersErrors[keyof ListUsersErrors];
@@ -2311,6 +2473,10 @@ export type SendChatMessageErrors = {
      * conversation_halted: details {reason, operator, message_stored}
      */
     423: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
     /**
      * llm_unavailable (after retries), llm_rejected
      */
@@ -2360,6 +2526,10 @@ export type StreamChatEventsErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamChatEventsError = StreamChatEventsErrors[keyof StreamChatEventsErrors];
@@ -2392,6 +2562,10 @@ export type GetChatHistoryErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type GetChatHistoryError = GetChatHistoryErrors[keyof GetChatHistoryErrors];
@@ -2424,6 +2598,10 @@ export type DeleteChatHistoryErrors = {
      * validation_failed
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type DeleteChatHistoryError = DeleteChatHistoryErrors[keyof DeleteChatHistoryErrors];
@@ -2464,6 +2642,10 @@ export type StreamChatMessageErrors = {
      * validation_failed, idempotency_key_reused
      */
     422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
 };
 
 export type StreamChatMessageError = StreamChatMessageErrors[keyof StreamChatMessageErrors];
@@ -2518,6 +2700,15 @@ export type GetMetricsData = {
     query?: never;
     url: '/metrics';
 };
+
+export type GetMetricsErrors = {
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
 
 export type GetMetricsResponses = {
     /**

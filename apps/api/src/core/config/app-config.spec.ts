@@ -120,4 +120,14 @@ describe('loadConfig', () => {
       /STATS_AGGREGATION_INTERVAL_MS must be 0 \(off\) or at least 1000/,
     );
   });
+
+  it('trusts X-Forwarded-For from any proxy unless told otherwise', () => {
+    expect(loadConfig({}).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY/);
+  });
 });

@@ -4,6 +4,21 @@ export type LlmApi = 'openai' | 'llamacpp';
 export type ChatAuthMode = 'open' | 'token';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/** Requests allowed per window for each rule; 0 turns a rule off. */
+export interface RateLimitConfig {
+  windowMs: number;
+  /** Every route except health checks, per client IP. */
+  perIp: number;
+  /** POST /chat and /chat/stream together. */
+  chatPerIp: number;
+  chatPerUser: number;
+  loginWindowMs: number;
+  loginPerIp: number;
+  loginPerUsername: number;
+  /** Keys in Redis start with it, so deployments (or test files) sharing one Redis stay apart. */
+  redisPrefix: string;
+}
+
 /** Typed configuration, read from the environment once at boot (spec section 11). */
 export class AppConfig {
   readonly nodeEnv!: string;
@@ -33,7 +48,10 @@ export class AppConfig {
   readonly llmCircuitFailures!: number;
   /** How long the circuit stays open before one probe call is let through. */
   readonly llmCircuitResetMs!: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For names the client (rate limits, logs). */
+  readonly trustProxy!: boolean | string[];
   readonly redisUrl!: string | undefined;
+  readonly rateLimit!: RateLimitConfig;
   readonly corsOrigins!: string[];
   readonly jwtSecret!: string | undefined;
   readonly adminPassword!: string | undefined;
@@ -46,7 +64,10 @@ export class AppConfig {
   readonly chatBodyLimitBytes!: number;
   /** How deep arrays and objects may nest in a JSON body; checked before parsing. */
   readonly bodyMaxDepth!: number;
+  /** Unset: keep everything. */
   readonly retentionDays!: number | undefined;
+  /** How often retention runs (daily; 0 under test, where tests run it on demand). */
+  readonly retentionIntervalMs!: number;
   readonly logLevel!: LogLevel;
   readonly templateRenderTimeoutMs!: number;
   /** SSE comment sent to idle event streams so proxies keep them open. */
@@ -154,6 +175,20 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     );
   }
   const chatMaxChars = integer('CHAT_MAX_CHARS', 8000, 1, 1000000)!;
+  // Off under test, so only the tests about limits meet them.
+  const limit = (name: string, fallback: number) =>
+    integer(name, nodeEnv === 'test' ? 0 : fallback, 0, 1000000)!;
+  const rateLimit: RateLimitConfig = {
+    windowMs: integer('RATE_LIMIT_WINDOW_MS', 60000, 100, 86400000)!,
+    perIp: limit('RATE_LIMIT_PER_IP', 1200),
+    chatPerIp: limit('RATE_LIMIT_CHAT_PER_IP', 600),
+    chatPerUser: limit('RATE_LIMIT_CHAT_PER_USER', 60),
+    loginWindowMs: integer('RATE_LIMIT_LOGIN_WINDOW_MS', 900000, 100, 86400000)!,
+    loginPerIp: limit('RATE_LIMIT_LOGIN_PER_IP', 50),
+    loginPerUsername: limit('RATE_LIMIT_LOGIN_PER_USERNAME', 10),
+    redisPrefix: text('RATE_LIMIT_REDIS_PREFIX') ?? 'promptdev:rl:',
+  };
+  const trustProxy = parseTrustProxy(text('TRUST_PROXY'), problems);
   const chatAuth = oneOf<ChatAuthMode>('CHAT_AUTH', ['open', 'token'], 'open');
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
@@ -181,7 +216,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmRetryBaseMs: integer('LLM_RETRY_BASE_MS', 250, 0, 60000)!,
     llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
+    trustProxy,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    rateLimit,
     corsOrigins,
     jwtSecret,
     adminPassword: text('ADMIN_PASSWORD'),
@@ -198,6 +235,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     )!,
     bodyMaxDepth: integer('BODY_MAX_DEPTH', 64, 2, 1000)!,
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
+    retentionIntervalMs: nodeEnv === 'test' ? 0 : 86400000,
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
     templateRenderTimeoutMs: integer('TEMPLATE_RENDER_TIMEOUT_MS', 200, 10, 10000)!,
     eventsHeartbeatMs: integer('EVENTS_HEARTBEAT_MS', 15000, 100, 600000)!,
@@ -213,6 +251,19 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `true` (any proxy, the default), `false`, or the proxies' addresses/CIDRs. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): boolean | string[] {
+  if (raw === undefined || raw === 'true') return true;
+  if (raw === 'false') return false;
+  const addresses = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (addresses.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry))) return addresses;
+  problems.push(`TRUST_PROXY must be true, false or proxy addresses/CIDRs (got "${raw}")`);
+  return true;
 }
 
 /** Hides credentials in a URL before it reaches a message or a log. */

@@ -13,6 +13,8 @@ import type { DatabaseTarget } from '../../core/database/database-target';
 import { SseClientTooSlowError, SseShuttingDownError } from '../../core/http/sse-stream';
 import { EventsUnavailableError } from './events.errors';
 import { EventSink, EventStreamOptions, EventType, LiveEvent, NewEvent } from './events.types';
+import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
+import { EventType, LiveEvent, NewEvent } from './events.types';
 import { PgNotificationListener } from './pg-notification-listener';
 
 export const EVENTS_CHANNEL = 'promptdev_events';
@@ -302,6 +304,11 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
         WHERE ${where}`,
       parameters,
     );
+  }
+
+  /** Retention: one batch of events older than `cutoff`; returns how many went. */
+  deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatchOlderThan(this.dataSource, 'events', cutoff, limit);
   }
 
   private async removeExpired(): Promise<void> {

@@ -9,6 +9,7 @@ import {
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
 import { countMessageSql } from './user-state.service';
+import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
@@ -190,6 +191,11 @@ export class ConversationStore {
 
   count(userId: string, { visibleOnly = false }: { visibleOnly?: boolean } = {}): Promise<number> {
     return this.messages.countBy(visibleOnly ? { userId, visibleToUser: true } : { userId });
+  }
+
+  /** Retention: one batch of messages older than `cutoff`; returns how many went. */
+  deleteMessagesOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatchOlderThan(this.dataSource, 'conversation_history', cutoff, limit);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { MetricsService } from '../metrics/metrics.service';
 import { LlmRequestEntity } from './entities/llm-request.entity';
 
@@ -37,6 +38,11 @@ export class TelemetryService implements BeforeApplicationShutdown {
   /** Resolves once every write started so far has finished. */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Retention: one batch of LLM call records older than `cutoff`; returns how many went. */
+  deleteLlmRequestsOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatchOlderThan(this.llmRequests.manager, 'llm_requests', cutoff, limit);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
