@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
@@ -45,6 +46,7 @@ export async function createApp({
       abortOnError: false,
     },
   );
+  await app.register(fastifyCookie);
   configureHttp(app, config, rootLogger);
   setupSwagger(app);
   await app.init();
@@ -53,6 +55,8 @@ export async function createApp({
 
 function configureHttp(app: NestFastifyApplication, config: AppConfig, logger: PinoLogger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  // Set by the auth guard; declared up front so every request object has the same shape.
+  fastify.decorateRequest('principal', null);
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export type LlmApi = 'openai' | 'llamacpp';
@@ -31,10 +32,18 @@ export class AppConfig {
   readonly llmCircuitResetMs!: number;
   readonly redisUrl!: string | undefined;
   readonly corsOrigins!: string[];
-  readonly jwtSecret!: string | undefined;
+  /** Signs operator tokens; generated per start outside production when JWT_SECRET is unset. */
+  readonly jwtSecret!: string;
+  readonly jwtSecretGenerated!: boolean;
   readonly adminPassword!: string | undefined;
   readonly chatAuth!: ChatAuthMode;
   readonly chatTokenSecret!: string | undefined;
+  readonly operatorTokenTtlSeconds!: number;
+  readonly chatTokenTtlSeconds!: number;
+  /** The session cookie's Secure flag: on in production (TLS at the proxy), else off. */
+  readonly authCookieSecure!: boolean;
+  /** Lets Prometheus scrape /metrics without credentials. */
+  readonly metricsPublic!: boolean;
   readonly chatMaxChars!: number;
   readonly retentionDays!: number | undefined;
   readonly logLevel!: LogLevel;
@@ -98,6 +107,14 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     }
     return raw as T;
   };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const raw = text(name);
     if (raw === undefined) return undefined;
@@ -129,6 +146,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('JWT_SECRET must be at least 32 characters');
   }
+  if (jwtSecret === undefined && nodeEnv === 'production') {
+    problems.push('JWT_SECRET is required when NODE_ENV=production (32+ random characters)');
+  }
   // Off under test, so rollups change only when a test asks.
   const statsAggregationIntervalMs = integer(
     'STATS_AGGREGATION_INTERVAL_MS',
@@ -145,6 +165,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const chatTokenSecret = text('CHAT_TOKEN_SECRET');
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
     problems.push('CHAT_TOKEN_SECRET is required when CHAT_AUTH=token');
+  }
+  if (chatTokenSecret !== undefined && chatTokenSecret.length < 32) {
+    problems.push('CHAT_TOKEN_SECRET must be at least 32 characters');
   }
 
   const config = new AppConfig({
@@ -168,10 +191,15 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     corsOrigins,
-    jwtSecret,
+    jwtSecret: jwtSecret ?? randomBytes(32).toString('base64url'),
+    jwtSecretGenerated: jwtSecret === undefined,
     adminPassword: text('ADMIN_PASSWORD'),
     chatAuth,
     chatTokenSecret,
+    operatorTokenTtlSeconds: integer('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400)!,
+    chatTokenTtlSeconds: integer('CHAT_TOKEN_TTL_SECONDS', 900, 30, 86400)!,
+    authCookieSecure: flag('AUTH_COOKIE_SECURE', nodeEnv === 'production'),
+    metricsPublic: flag('METRICS_PUBLIC', false),
     chatMaxChars: integer('CHAT_MAX_CHARS', 8000, 1, 1000000)!,
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
