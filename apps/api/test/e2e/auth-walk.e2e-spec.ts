@@ -31,6 +31,9 @@ function operationsOf(document: OpenAPIObject): Operation[] {
   );
 }
 
+// Many requests and several password hashes per test on a shared, busy machine.
+jest.setTimeout(30_000);
+
 describe('every operation in the OpenAPI document is protected as documented', () => {
   let api: TestApp;
   let operations: Operation[];

@@ -12,6 +12,9 @@ import {
   TestApp,
 } from '../setup/test-app';
 
+// Many requests and several password hashes per test on a shared, busy machine.
+jest.setTimeout(30_000);
+
 describe('operator login, roles and API keys', () => {
   let api: TestApp;
   let adminId: string;

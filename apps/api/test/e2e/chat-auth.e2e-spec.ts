@@ -9,6 +9,9 @@ import { expectError, startTestApp, TestApp } from '../setup/test-app';
 
 const CHAT_TOKEN_SECRET = 'chat-token-secret-for-tests-0123456789';
 
+// Many requests and several password hashes per test on a shared, busy machine.
+jest.setTimeout(30_000);
+
 describe('end-user identity with CHAT_AUTH=token', () => {
   let stub: RunningStubServer;
   let api: TestApp;

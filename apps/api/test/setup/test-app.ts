@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/core/app-factory';
+import { signToken } from '../../src/core/auth/hs256-token';
 import { loadConfig } from '../../src/core/config/app-config';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -78,7 +79,7 @@ export async function startTestApp(
   const dataSource = app.get(DataSource);
   const authHeaders: Record<string, string> = {};
   if (options.login !== false) {
-    authHeaders.authorization = `Bearer ${await loginAs(baseUrl, 'admin', config.adminPassword ?? TEST_ADMIN_PASSWORD)}`;
+    authHeaders.authorization = `Bearer ${await adminToken(dataSource, config.jwtSecret)}`;
   }
 
   return {
@@ -105,6 +106,22 @@ export async function startTestApp(
       if (ownsDatabase) await database.drop();
     },
   };
+}
+
+/**
+ * A token for the first admin, signed like a login would (the login itself, with its password
+ * hash check, is tested in auth.e2e-spec; skipping it keeps app starts quick on a busy machine).
+ */
+async function adminToken(dataSource: DataSource, secret: string): Promise<string> {
+  const [admin] = await dataSource.query<Array<{ id: string; token_version: number }>>(
+    "SELECT id, token_version FROM operators WHERE username = 'admin'",
+  );
+  if (!admin) throw new Error('the first admin was not created');
+  const iat = Math.floor(Date.now() / 1000);
+  return signToken(
+    { typ: 'operator', sub: admin.id, ver: admin.token_version, iat, exp: iat + 3600 },
+    secret,
+  );
 }
 
 /** Logs in and returns the access token. */
