@@ -25,6 +25,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        bearerFormat: 'JWT, or an API key pdk_…',
         description: 'Operator token, API key (pdk_…) or chat token',
       },
       'bearer',
