@@ -4,6 +4,7 @@ import { ChatPipeline1764200000000 } from './1764200000000-chat-pipeline';
 import { Guardrails1764300000000 } from './1764300000000-guardrails';
 import { MetricsAggregated1764400000000 } from './1764400000000-metrics-aggregated';
 import { Events1764500000000 } from './1764500000000-events';
+import { Auth1764610000000 } from './1764610000000-auth';
 import { ChatIdempotency1764650000000 } from './1764650000000-chat-idempotency';
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -14,5 +15,6 @@ export const allMigrations = [
   Guardrails1764300000000,
   MetricsAggregated1764400000000,
   Events1764500000000,
+  Auth1764610000000,
   ChatIdempotency1764650000000,
 ];

@@ -4,6 +4,7 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
+import { AuthModule } from './modules/auth/auth.module';
 import { ChatModule } from './modules/chat/chat.module';
 import { ContextModule } from './modules/context/context.module';
 import { EventsModule } from './modules/events/events.module';
@@ -32,6 +33,7 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         RateLimitModule,
+        AuthModule,
         MetricsModule,
         EventsModule,
         HealthModule,

@@ -14,7 +14,12 @@ import { buildOpenApiDocument, sortKeys } from './openapi';
 async function main(): Promise<void> {
   const output = process.argv[2];
   if (!output) throw new Error('usage: openapi-cli <output.json>');
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+  // Nothing is signed here; the secret only satisfies production's config check.
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: 'unused-by-the-openapi-document-only',
+  });
   const database = {
     url: 'postgres://unused@127.0.0.1:1/unused',
     kind: 'external' as const,

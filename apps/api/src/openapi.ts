@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { accessFor, AccessLevel } from './core/auth/access-policy';
 import { ErrorResponseDto } from './core/errors/error-response.dto';
 import { documentRateLimits } from './modules/rate-limit/rate-limit-openapi';
 
@@ -18,6 +19,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('guardrails', 'Rules applied around the LLM call: configs, presets and their firings')
     .addTag('metrics', 'Prometheus metrics for scraping')
     .addTag('stats', 'Dashboard statistics, their hourly and daily rollups, and the LLM call log')
+    .addTag('auth', 'Operator login; the token also arrives as the promptdev_session cookie')
+    .addTag('operators', 'Operator accounts and roles (admins only)')
+    .addTag('api-keys', "Integrators' API keys (admins only)")
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT, or an API key pdk_…',
+        description: 'Operator token, API key (pdk_…) or chat token',
+      },
+      'bearer',
+    )
+    .addCookieAuth('promptdev_session', { type: 'apiKey', in: 'cookie' }, 'session')
     .build();
   // Controller method names are unique API-wide, so they serve as operationIds (client function names).
   const document = SwaggerModule.createDocument(app, config, {
@@ -25,7 +39,55 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
   documentRateLimits(document);
+  applySecurity(document);
   return document;
+}
+
+type Security = Array<Record<string, string[]>>;
+interface Operation {
+  security?: Security;
+  description?: string;
+  responses: Record<string, unknown>;
+}
+
+const CREDENTIALS: Security = [{ bearer: [] }, { session: [] }];
+const ERROR_SCHEMA = { $ref: '#/components/schemas/ErrorResponseDto' };
+const ACCESS_NOTES: Record<AccessLevel, string | undefined> = {
+  public: undefined,
+  session: 'Needs an operator login.',
+  chat: 'Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.',
+  chat_tokens: 'Needs a chat-scoped API key or an admin/operator login.',
+  metrics: 'Needs an operator or an admin-scoped API key unless METRICS_PUBLIC=true.',
+  staff: 'Needs an operator (viewers: reads only) or an admin-scoped API key.',
+  admin: 'Needs an admin login.',
+};
+
+/** States on every operation what the auth guard enforces (core/auth/access-policy). */
+function applySecurity(document: OpenAPIObject): void {
+  document.security = CREDENTIALS;
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item) as Array<[string, Operation]>) {
+      if (typeof operation !== 'object' || !('responses' in operation)) continue;
+      const access = accessFor(method, path);
+      // `{}` = credentials optional (chat in open mode); `[]` = none needed.
+      if (access === 'public') operation.security = [];
+      else if (access === 'chat') operation.security = [{}, ...CREDENTIALS];
+      else operation.security = CREDENTIALS;
+      const note = ACCESS_NOTES[access];
+      if (note === undefined) continue;
+      operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+      operation.responses['401'] ??= {
+        description: 'unauthorized',
+        content: { 'application/json': { schema: ERROR_SCHEMA } },
+      };
+      const forbidden =
+        access === 'chat' ? 'forbidden, user_mismatch, override_not_allowed' : 'forbidden';
+      operation.responses['403'] ??= {
+        description: forbidden,
+        content: { 'application/json': { schema: ERROR_SCHEMA } },
+      };
+    }
+  }
 }
 
 export function setupSwagger(app: INestApplication): void {

@@ -1,4 +1,5 @@
 import helmet from '@fastify/helmet';
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
@@ -75,6 +76,7 @@ export async function createApp({
       bodyParser: false,
     },
   );
+  await app.register(fastifyCookie);
   await configureHttp(app, config, rootLogger);
   setupSwagger(app);
   await app.init();
@@ -94,6 +96,8 @@ async function configureHttp(
   });
   // Before any route is added, so every response carries the headers.
   await app.register(helmet, { contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY } });
+  // Set by the auth guard; declared up front so every request object has the same shape.
+  fastify.decorateRequest('principal', null);
 
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

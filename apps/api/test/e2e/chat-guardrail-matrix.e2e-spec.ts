@@ -66,7 +66,7 @@ describe('every guardrail rule type and action, on input and output, through /ch
     const events = await readSse(
       await fetch(`${api.baseUrl}/chat/stream`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...api.authHeaders },
         body: JSON.stringify(body),
       }),
     );

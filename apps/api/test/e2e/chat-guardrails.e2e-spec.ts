@@ -34,7 +34,7 @@ describe('guardrails around the chat', () => {
     readSse(
       await fetch(`${api.baseUrl}/chat/stream`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...api.authHeaders },
         body: JSON.stringify({ user_id: userId, message, guardrail_config: guardrailConfig }),
       }),
     );

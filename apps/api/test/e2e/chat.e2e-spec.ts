@@ -415,7 +415,7 @@ describe('chat over HTTP with the stub LLM', () => {
     const stream = (body: Record<string, unknown>, signal?: AbortSignal) =>
       fetch(`${api.baseUrl}/chat/stream`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...api.authHeaders },
         body: JSON.stringify(body),
         signal,
       });

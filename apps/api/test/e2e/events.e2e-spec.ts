@@ -13,7 +13,7 @@ describe('live events', () => {
   const connections: SseConnection[] = [];
   const env = () => ({ LLM_BASE_URL: stub.url, EVENTS_HEARTBEAT_MS: '200', EVENTS_POLL_MS: '100' });
   const open = async (app: TestApp, path: string, headers: Record<string, string> = {}) => {
-    const connection = await openSse(`${app.baseUrl}${path}`, headers);
+    const connection = await openSse(`${app.baseUrl}${path}`, { ...app.authHeaders, ...headers });
     connections.push(connection);
     await connection.waitForText(': connected');
     return connection;

@@ -71,7 +71,7 @@ describe('GET /metrics', () => {
     const retried = await chat(api, 'and again');
     const streamed = await fetch(`${api.baseUrl}/chat/stream`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...api.authHeaders },
       body: JSON.stringify({ user_id: aUserId(), message: 'stream it' }),
     });
     const done = (await readSse(streamed)).find((event) => event.event === 'done');
@@ -197,7 +197,7 @@ describe('GET /metrics', () => {
     await readSse(
       await fetch(`${api.baseUrl}/chat/stream`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...api.authHeaders },
         body: JSON.stringify({ user_id: aUserId(), message: 'stream' }),
       }),
     );
@@ -207,7 +207,7 @@ describe('GET /metrics', () => {
     expect(turns('ok', 'true')).toBe(streamedBefore + 1);
     expect(total(scraped, 'promptdev_open_event_streams', { kind: 'chat' })).toBe(0);
 
-    const feed = await openSse(`${api.baseUrl}/admin/events`);
+    const feed = await openSse(`${api.baseUrl}/admin/events`, api.authHeaders);
     try {
       await feed.waitForText(': connected');
       expect(total(await scrape(), 'promptdev_open_event_streams', { kind: 'admin_events' })).toBe(

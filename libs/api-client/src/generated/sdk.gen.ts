@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { ActivateTemplateData, ActivateTemplateErrors, ActivateTemplateResponses, AggregateStatsData, AggregateStatsErrors, AggregateStatsResponses, ClearUserMemoryData, ClearUserMemoryErrors, ClearUserMemoryResponses, CreateGuardrailConfigData, CreateGuardrailConfigErrors, CreateGuardrailConfigResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, DeactivateTemplateData, DeactivateTemplateErrors, DeactivateTemplateResponses, DeleteChatHistoryData, DeleteChatHistoryErrors, DeleteChatHistoryResponses, DeleteGuardrailConfigData, DeleteGuardrailConfigErrors, DeleteGuardrailConfigResponses, DeleteUserMemoryKeyData, DeleteUserMemoryKeyErrors, DeleteUserMemoryKeyResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, GetChatHistoryData, GetChatHistoryErrors, GetChatHistoryResponses, GetConversationData, GetConversationErrors, GetConversationResponses, GetGuardrailConfigByIdData, GetGuardrailConfigByIdErrors, GetGuardrailConfigByIdResponses, GetGuardrailConfigData, GetGuardrailConfigErrors, GetGuardrailConfigResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetStatsOverviewData, GetStatsOverviewErrors, GetStatsOverviewResponses, GetStatsTimeseriesData, GetStatsTimeseriesErrors, GetStatsTimeseriesResponses, GetTemplateData, GetTemplateErrors, GetTemplateHistoryData, GetTemplateHistoryErrors, GetTemplateHistoryResponses, GetTemplateResponses, GetUserMemoryData, GetUserMemoryErrors, GetUserMemoryKeyData, GetUserMemoryKeyErrors, GetUserMemoryKeyResponses, GetUserMemoryResponses, GetUserStateData, GetUserStateErrors, GetUserStateResponses, GetUserStatsData, GetUserStatsErrors, GetUserStatsResponses, HaltUserData, HaltUserErrors, HaltUserResponses, InjectMessageData, InjectMessageErrors, InjectMessageResponses, ListGuardrailConfigsData, ListGuardrailConfigsErrors, ListGuardrailConfigsResponses, ListGuardrailEventsData, ListGuardrailEventsErrors, ListGuardrailEventsResponses, ListGuardrailPresetsData, ListGuardrailPresetsErrors, ListGuardrailPresetsResponses, ListInterventionsData, ListInterventionsErrors, ListInterventionsResponses, ListLlmRequestsData, ListLlmRequestsErrors, ListLlmRequestsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, PreviewTemplateData, PreviewTemplateErrors, PreviewTemplateResponses, ResumeUserData, ResumeUserErrors, ResumeUserResponses, RollbackTemplateData, RollbackTemplateErrors, RollbackTemplateResponses, SendChatMessageData, SendChatMessageErrors, SendChatMessageResponses, SetDefaultTemplateData, SetDefaultTemplateErrors, SetDefaultTemplateResponses, SetUserMemoryData, SetUserMemoryErrors, SetUserMemoryResponses, SetUserStateData, SetUserStateErrors, SetUserStateResponses, StreamAdminEventsData, StreamAdminEventsErrors, StreamAdminEventsResponse, StreamAdminEventsResponses, StreamChatEventsData, StreamChatEventsErrors, StreamChatEventsResponse, StreamChatEventsResponses, StreamChatMessageData, StreamChatMessageErrors, StreamChatMessageResponse, StreamChatMessageResponses, UpdateGuardrailConfigData, UpdateGuardrailConfigErrors, UpdateGuardrailConfigResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses } from './types.gen.js';
+import type { ActivateTemplateData, ActivateTemplateErrors, ActivateTemplateResponses, AggregateStatsData, AggregateStatsErrors, AggregateStatsResponses, ChangeOperatorRoleData, ChangeOperatorRoleErrors, ChangeOperatorRoleResponses, ClearUserMemoryData, ClearUserMemoryErrors, ClearUserMemoryResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateChatTokenData, CreateChatTokenErrors, CreateChatTokenResponses, CreateGuardrailConfigData, CreateGuardrailConfigErrors, CreateGuardrailConfigResponses, CreateOperatorData, CreateOperatorErrors, CreateOperatorResponses, CreateTemplateData, CreateTemplateErrors, CreateTemplateResponses, DeactivateTemplateData, DeactivateTemplateErrors, DeactivateTemplateResponses, DeleteChatHistoryData, DeleteChatHistoryErrors, DeleteChatHistoryResponses, DeleteGuardrailConfigData, DeleteGuardrailConfigErrors, DeleteGuardrailConfigResponses, DeleteUserMemoryKeyData, DeleteUserMemoryKeyErrors, DeleteUserMemoryKeyResponses, DiffTemplateVersionsData, DiffTemplateVersionsErrors, DiffTemplateVersionsResponses, GetChatHistoryData, GetChatHistoryErrors, GetChatHistoryResponses, GetConversationData, GetConversationErrors, GetConversationResponses, GetCurrentOperatorData, GetCurrentOperatorErrors, GetCurrentOperatorResponses, GetGuardrailConfigByIdData, GetGuardrailConfigByIdErrors, GetGuardrailConfigByIdResponses, GetGuardrailConfigData, GetGuardrailConfigErrors, GetGuardrailConfigResponses, GetHealthData, GetHealthResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetStatsOverviewData, GetStatsOverviewErrors, GetStatsOverviewResponses, GetStatsTimeseriesData, GetStatsTimeseriesErrors, GetStatsTimeseriesResponses, GetTemplateData, GetTemplateErrors, GetTemplateHistoryData, GetTemplateHistoryErrors, GetTemplateHistoryResponses, GetTemplateResponses, GetUserMemoryData, GetUserMemoryErrors, GetUserMemoryKeyData, GetUserMemoryKeyErrors, GetUserMemoryKeyResponses, GetUserMemoryResponses, GetUserStateData, GetUserStateErrors, GetUserStateResponses, GetUserStatsData, GetUserStatsErrors, GetUserStatsResponses, HaltUserData, HaltUserErrors, HaltUserResponses, InjectMessageData, InjectMessageErrors, InjectMessageResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListGuardrailConfigsData, ListGuardrailConfigsErrors, ListGuardrailConfigsResponses, ListGuardrailEventsData, ListGuardrailEventsErrors, ListGuardrailEventsResponses, ListGuardrailPresetsData, ListGuardrailPresetsErrors, ListGuardrailPresetsResponses, ListInterventionsData, ListInterventionsErrors, ListInterventionsResponses, ListLlmRequestsData, ListLlmRequestsErrors, ListLlmRequestsResponses, ListOperatorsData, ListOperatorsErrors, ListOperatorsResponses, ListTemplatesData, ListTemplatesErrors, ListTemplatesResponses, ListUsersData, ListUsersErrors, ListUsersResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PreviewTemplateData, PreviewTemplateErrors, PreviewTemplateResponses, ResetOperatorPasswordData, ResetOperatorPasswordErrors, ResetOperatorPasswordResponses, ResumeUserData, ResumeUserErrors, ResumeUserResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, RollbackTemplateData, RollbackTemplateErrors, RollbackTemplateResponses, SendChatMessageData, SendChatMessageErrors, SendChatMessageResponses, SetDefaultTemplateData, SetDefaultTemplateErrors, SetDefaultTemplateResponses, SetOperatorDisabledData, SetOperatorDisabledErrors, SetOperatorDisabledResponses, SetUserMemoryData, SetUserMemoryErrors, SetUserMemoryResponses, SetUserStateData, SetUserStateErrors, SetUserStateResponses, StreamAdminEventsData, StreamAdminEventsErrors, StreamAdminEventsResponse, StreamAdminEventsResponses, StreamChatEventsData, StreamChatEventsErrors, StreamChatEventsResponse, StreamChatEventsResponses, StreamChatMessageData, StreamChatMessageErrors, StreamChatMessageResponse, StreamChatMessageResponses, UpdateGuardrailConfigData, UpdateGuardrailConfigErrors, UpdateGuardrailConfigResponses, UpdateTemplateData, UpdateTemplateErrors, UpdateTemplateResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -19,28 +19,116 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
+ * All API keys, revoked ones included, newest first (admins only)
+ *
+ * Needs an admin login.
+ */
+export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/api-keys',
+    ...options
+});
+
+/**
+ * Create an API key (admins only)
+ *
+ * The key (pdk_…) is in this response only; the server keeps just its hash.
+ *
+ * Needs an admin login.
+ */
+export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/api-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an API key; it stops working at once (admins only)
+ *
+ * Needs an admin login.
+ */
+export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/api-keys/{api_key_id}',
+    ...options
+});
+
+/**
  * A user's whole conversation, as operators see it
  *
  * Every role, hidden operator notes and withheld replies included, oldest first.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getConversation = <ThrowOnError extends boolean = false>(options: Options<GetConversationData, ThrowOnError>) => (options.client ?? client).get<GetConversationResponses, GetConversationErrors, ThrowOnError>({ url: '/admin/conversations/{user_id}', ...options });
+export const getConversation = <ThrowOnError extends boolean = false>(options: Options<GetConversationData, ThrowOnError>) => (options.client ?? client).get<GetConversationResponses, GetConversationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/conversations/{user_id}',
+    ...options
+});
 
 /**
  * Live events for operators (Server-Sent Events)
  *
  * Events: message.created, user.state_changed, intervention.created, template.changed, guardrail.fired, guardrail_config.changed. Each has an id (the SSE id); data is {id, type, user_id, data, created_at}. A comment is sent as a heartbeat every 15 s.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const streamAdminEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamAdminEventsData, ThrowOnError, StreamAdminEventsResponse>) => (options?.client ?? client).sse.get<StreamAdminEventsResponses, StreamAdminEventsErrors, ThrowOnError>({ url: '/admin/events', ...options });
+export const streamAdminEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamAdminEventsData, ThrowOnError, StreamAdminEventsResponse>) => (options?.client ?? client).sse.get<StreamAdminEventsResponses, StreamAdminEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/events',
+    ...options
+});
 
 /**
  * List guardrail configs, presets included (active only unless include_inactive=true)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listGuardrailConfigs = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailConfigsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailConfigsResponses, ListGuardrailConfigsErrors, ThrowOnError>({ url: '/admin/guardrails', ...options });
+export const listGuardrailConfigs = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailConfigsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailConfigsResponses, ListGuardrailConfigsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails',
+    ...options
+});
 
 /**
  * Create a guardrail config; every rule is checked
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const createGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<CreateGuardrailConfigData, ThrowOnError>) => (options.client ?? client).post<CreateGuardrailConfigResponses, CreateGuardrailConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/guardrails',
     ...options,
     headers: {
@@ -51,32 +139,79 @@ export const createGuardrailConfig = <ThrowOnError extends boolean = false>(opti
 
 /**
  * Rules that fired, newest first, optionally for one user
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listGuardrailEvents = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailEventsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailEventsResponses, ListGuardrailEventsErrors, ThrowOnError>({ url: '/admin/guardrails/events', ...options });
+export const listGuardrailEvents = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailEventsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailEventsResponses, ListGuardrailEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails/events',
+    ...options
+});
 
 /**
  * A guardrail config by id, with its rules
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getGuardrailConfigById = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigByIdData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigByIdResponses, GetGuardrailConfigByIdErrors, ThrowOnError>({ url: '/admin/guardrails/id/{config_id}', ...options });
+export const getGuardrailConfigById = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigByIdData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigByIdResponses, GetGuardrailConfigByIdErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails/id/{config_id}',
+    ...options
+});
 
 /**
  * The presets (unrestricted, research_safe, clinical), active or not
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listGuardrailPresets = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailPresetsResponses, ListGuardrailPresetsErrors, ThrowOnError>({ url: '/admin/guardrails/presets', ...options });
+export const listGuardrailPresets = <ThrowOnError extends boolean = false>(options?: Options<ListGuardrailPresetsData, ThrowOnError>) => (options?.client ?? client).get<ListGuardrailPresetsResponses, ListGuardrailPresetsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails/presets',
+    ...options
+});
 
 /**
  * Deactivate (soft, the default) or delete a guardrail config
  *
  * Presets can be deactivated but not deleted. Recorded events are kept.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const deleteGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<DeleteGuardrailConfigData, ThrowOnError>) => (options.client ?? client).delete<DeleteGuardrailConfigResponses, DeleteGuardrailConfigErrors, ThrowOnError>({ url: '/admin/guardrails/{config_id}', ...options });
+export const deleteGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<DeleteGuardrailConfigData, ThrowOnError>) => (options.client ?? client).delete<DeleteGuardrailConfigResponses, DeleteGuardrailConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails/{config_id}',
+    ...options
+});
 
 /**
  * Change rules, description, fallback message or activation (presets too)
  *
  * Fields not given stay as they are; rules, when given, replace all rules.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const updateGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<UpdateGuardrailConfigData, ThrowOnError>) => (options.client ?? client).put<UpdateGuardrailConfigResponses, UpdateGuardrailConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/guardrails/{config_id}',
     ...options,
     headers: {
@@ -87,20 +222,47 @@ export const updateGuardrailConfig = <ThrowOnError extends boolean = false>(opti
 
 /**
  * A guardrail config by name, with its rules (inactive ones too)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigResponses, GetGuardrailConfigErrors, ThrowOnError>({ url: '/admin/guardrails/{name}', ...options });
+export const getGuardrailConfig = <ThrowOnError extends boolean = false>(options: Options<GetGuardrailConfigData, ThrowOnError>) => (options.client ?? client).get<GetGuardrailConfigResponses, GetGuardrailConfigErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/guardrails/{name}',
+    ...options
+});
 
 /**
  * Halted users and the intervention log
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listInterventions = <ThrowOnError extends boolean = false>(options?: Options<ListInterventionsData, ThrowOnError>) => (options?.client ?? client).get<ListInterventionsResponses, ListInterventionsErrors, ThrowOnError>({ url: '/admin/interventions', ...options });
+export const listInterventions = <ThrowOnError extends boolean = false>(options?: Options<ListInterventionsData, ThrowOnError>) => (options?.client ?? client).get<ListInterventionsResponses, ListInterventionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/interventions',
+    ...options
+});
 
 /**
  * Halt the AI for a user
  *
  * The user's messages are still stored, but no AI reply is made (the chat answers 423 conversation_halted) until a resume. A reply being generated when the halt lands is kept for operators and not shown to the user. Halting a user never seen creates them.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const haltUser = <ThrowOnError extends boolean = false>(options: Options<HaltUserData, ThrowOnError>) => (options.client ?? client).post<HaltUserResponses, HaltUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/interventions/{user_id}/halt',
     ...options,
     headers: {
@@ -113,8 +275,15 @@ export const haltUser = <ThrowOnError extends boolean = false>(options: Options<
  * Inject a message into a conversation
  *
  * role `system` (default): a note the AI sees in its next turn, hidden from the user. role `assistant`: the operator answers as the AI (takeover); the user sees it.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const injectMessage = <ThrowOnError extends boolean = false>(options: Options<InjectMessageData, ThrowOnError>) => (options.client ?? client).post<InjectMessageResponses, InjectMessageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/interventions/{user_id}/inject',
     ...options,
     headers: {
@@ -125,42 +294,109 @@ export const injectMessage = <ThrowOnError extends boolean = false>(options: Opt
 
 /**
  * Let the AI answer a halted user again
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const resumeUser = <ThrowOnError extends boolean = false>(options: Options<ResumeUserData, ThrowOnError>) => (options.client ?? client).post<ResumeUserResponses, ResumeUserErrors, ThrowOnError>({ url: '/admin/interventions/{user_id}/resume', ...options });
+export const resumeUser = <ThrowOnError extends boolean = false>(options: Options<ResumeUserData, ThrowOnError>) => (options.client ?? client).post<ResumeUserResponses, ResumeUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/interventions/{user_id}/resume',
+    ...options
+});
 
 /**
  * The LLM call log, newest first
  *
  * One row per LLM call (or per chat turn blocked before the LLM). Filters combine; from is inclusive and to exclusive on created_at. count is exact: the matching rows over all pages.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listLlmRequests = <ThrowOnError extends boolean = false>(options?: Options<ListLlmRequestsData, ThrowOnError>) => (options?.client ?? client).get<ListLlmRequestsResponses, ListLlmRequestsErrors, ThrowOnError>({ url: '/admin/llm-requests', ...options });
+export const listLlmRequests = <ThrowOnError extends boolean = false>(options?: Options<ListLlmRequestsData, ThrowOnError>) => (options?.client ?? client).get<ListLlmRequestsResponses, ListLlmRequestsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/llm-requests',
+    ...options
+});
 
 /**
  * Forget all of a user's memory
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const clearUserMemory = <ThrowOnError extends boolean = false>(options: Options<ClearUserMemoryData, ThrowOnError>) => (options.client ?? client).delete<ClearUserMemoryResponses, ClearUserMemoryErrors, ThrowOnError>({ url: '/admin/memory/{user_id}', ...options });
+export const clearUserMemory = <ThrowOnError extends boolean = false>(options: Options<ClearUserMemoryData, ThrowOnError>) => (options.client ?? client).delete<ClearUserMemoryResponses, ClearUserMemoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/memory/{user_id}',
+    ...options
+});
 
 /**
  * All of a user's memory as {key: value}
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getUserMemory = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryResponses, GetUserMemoryErrors, ThrowOnError>({ url: '/admin/memory/{user_id}', ...options });
+export const getUserMemory = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryResponses, GetUserMemoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/memory/{user_id}',
+    ...options
+});
 
 /**
  * Forget one memory key
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const deleteUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<DeleteUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).delete<DeleteUserMemoryKeyResponses, DeleteUserMemoryKeyErrors, ThrowOnError>({ url: '/admin/memory/{user_id}/{key}', ...options });
+export const deleteUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<DeleteUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).delete<DeleteUserMemoryKeyResponses, DeleteUserMemoryKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/memory/{user_id}/{key}',
+    ...options
+});
 
 /**
  * One memory key with its value
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryKeyResponses, GetUserMemoryKeyErrors, ThrowOnError>({ url: '/admin/memory/{user_id}/{key}', ...options });
+export const getUserMemoryKey = <ThrowOnError extends boolean = false>(options: Options<GetUserMemoryKeyData, ThrowOnError>) => (options.client ?? client).get<GetUserMemoryKeyResponses, GetUserMemoryKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/memory/{user_id}/{key}',
+    ...options
+});
 
 /**
  * Create or replace a memory key
  *
  * The value is any JSON (null included); memory_id stays the same on replace.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const setUserMemory = <ThrowOnError extends boolean = false>(options: Options<SetUserMemoryData, ThrowOnError>) => (options.client ?? client).put<SetUserMemoryResponses, SetUserMemoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/memory/{user_id}/{key}',
     ...options,
     headers: {
@@ -170,16 +406,124 @@ export const setUserMemory = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
- * A user's mode and activity
+ * All operators (admins only)
+ *
+ * Needs an admin login.
  */
-export const getUserState = <ThrowOnError extends boolean = false>(options: Options<GetUserStateData, ThrowOnError>) => (options.client ?? client).get<GetUserStateResponses, GetUserStateErrors, ThrowOnError>({ url: '/admin/state/{user_id}', ...options });
+export const listOperators = <ThrowOnError extends boolean = false>(options?: Options<ListOperatorsData, ThrowOnError>) => (options?.client ?? client).get<ListOperatorsResponses, ListOperatorsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/operators',
+    ...options
+});
+
+/**
+ * Create an operator (admins only)
+ *
+ * Needs an admin login.
+ */
+export const createOperator = <ThrowOnError extends boolean = false>(options: Options<CreateOperatorData, ThrowOnError>) => (options.client ?? client).post<CreateOperatorResponses, CreateOperatorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/operators',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Disable (and log out) or re-enable an operator (admins only)
+ *
+ * Needs an admin login.
+ */
+export const setOperatorDisabled = <ThrowOnError extends boolean = false>(options: Options<SetOperatorDisabledData, ThrowOnError>) => (options.client ?? client).put<SetOperatorDisabledResponses, SetOperatorDisabledErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/operators/{operator_id}/disabled',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reset an operator's password and end their sessions (admins only)
+ *
+ * Needs an admin login.
+ */
+export const resetOperatorPassword = <ThrowOnError extends boolean = false>(options: Options<ResetOperatorPasswordData, ThrowOnError>) => (options.client ?? client).put<ResetOperatorPasswordResponses, ResetOperatorPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/operators/{operator_id}/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Change an operator's role (admins only)
+ *
+ * Needs an admin login.
+ */
+export const changeOperatorRole = <ThrowOnError extends boolean = false>(options: Options<ChangeOperatorRoleData, ThrowOnError>) => (options.client ?? client).put<ChangeOperatorRoleResponses, ChangeOperatorRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/operators/{operator_id}/role',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * A user's mode and activity
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
+ */
+export const getUserState = <ThrowOnError extends boolean = false>(options: Options<GetUserStateData, ThrowOnError>) => (options.client ?? client).get<GetUserStateResponses, GetUserStateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/state/{user_id}',
+    ...options
+});
 
 /**
  * Set a user's mode
  *
  * mode, reason and operator come from the query string or a JSON body. Only `halted` stops the AI; setting it is a halt, and leaving it a resume (both logged as interventions). Creates the user if never seen; reason and operator not given are cleared.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const setUserState = <ThrowOnError extends boolean = false>(options: Options<SetUserStateData, ThrowOnError>) => (options.client ?? client).put<SetUserStateResponses, SetUserStateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/state/{user_id}',
     ...options,
     headers: {
@@ -192,8 +536,15 @@ export const setUserState = <ThrowOnError extends boolean = false>(options: Opti
  * Recompute the hourly and daily rollups of a time range now
  *
  * Rewrites every UTC hour and day touching [from, to) from the raw rows (default: the last 48 hours; at most 31 days per call, never past now). Idempotent. Each instance also does this every STATS_AGGREGATION_INTERVAL_MS for the current and previous hour and day. One run at a time across instances: a call made while another run holds the lock answers 409 aggregation_running at once (that run writes the same rows; retry to include anything newer).
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const aggregateStats = <ThrowOnError extends boolean = false>(options: Options<AggregateStatsData, ThrowOnError>) => (options.client ?? client).post<AggregateStatsResponses, AggregateStatsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/stats/aggregate',
     ...options,
     headers: {
@@ -206,32 +557,79 @@ export const aggregateStats = <ThrowOnError extends boolean = false>(options: Op
  * Dashboard numbers: today (since 00:00 UTC) and the last 60 minutes
  *
  * Counts of today come from the hourly rollups of the complete hours plus the current hour computed from the raw rows (so they are exact even before an aggregation ran); the last-60-minutes figures and the user counts come straight from indexed raw rows. Latency is over successful LLM calls only.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getStatsOverview = <ThrowOnError extends boolean = false>(options?: Options<GetStatsOverviewData, ThrowOnError>) => (options?.client ?? client).get<GetStatsOverviewResponses, GetStatsOverviewErrors, ThrowOnError>({ url: '/admin/stats/overview', ...options });
+export const getStatsOverview = <ThrowOnError extends boolean = false>(options?: Options<GetStatsOverviewData, ThrowOnError>) => (options?.client ?? client).get<GetStatsOverviewResponses, GetStatsOverviewErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/stats/overview',
+    ...options
+});
 
 /**
  * Activity per UTC hour or day, gaps filled
  *
  * Every bucket from the one holding `from` up to `to`, at most 1000. Complete buckets come from their rollups; the current bucket, and any bucket not rolled up since it ended, is computed from the raw rows. Defaults: bucket=hour, to=now, from = the last 24 hours (or 30 days by day), current bucket included.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getStatsTimeseries = <ThrowOnError extends boolean = false>(options?: Options<GetStatsTimeseriesData, ThrowOnError>) => (options?.client ?? client).get<GetStatsTimeseriesResponses, GetStatsTimeseriesErrors, ThrowOnError>({ url: '/admin/stats/timeseries', ...options });
+export const getStatsTimeseries = <ThrowOnError extends boolean = false>(options?: Options<GetStatsTimeseriesData, ThrowOnError>) => (options?.client ?? client).get<GetStatsTimeseriesResponses, GetStatsTimeseriesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/stats/timeseries',
+    ...options
+});
 
 /**
  * One user's activity and LLM figures over all time
  *
  * first_seen and last_seen come from the user state; errors and latency from their LLM calls.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getUserStats = <ThrowOnError extends boolean = false>(options: Options<GetUserStatsData, ThrowOnError>) => (options.client ?? client).get<GetUserStatsResponses, GetUserStatsErrors, ThrowOnError>({ url: '/admin/stats/users/{user_id}', ...options });
+export const getUserStats = <ThrowOnError extends boolean = false>(options: Options<GetUserStatsData, ThrowOnError>) => (options.client ?? client).get<GetUserStatsResponses, GetUserStatsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/stats/users/{user_id}',
+    ...options
+});
 
 /**
  * List templates (active only unless include_inactive=true), oldest first
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listTemplates = <ThrowOnError extends boolean = false>(options?: Options<ListTemplatesData, ThrowOnError>) => (options?.client ?? client).get<ListTemplatesResponses, ListTemplatesErrors, ThrowOnError>({ url: '/admin/templates', ...options });
+export const listTemplates = <ThrowOnError extends boolean = false>(options?: Options<ListTemplatesData, ThrowOnError>) => (options?.client ?? client).get<ListTemplatesResponses, ListTemplatesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates',
+    ...options
+});
 
 /**
  * Create a template (version 1); the first template becomes the default
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const createTemplate = <ThrowOnError extends boolean = false>(options: Options<CreateTemplateData, ThrowOnError>) => (options.client ?? client).post<CreateTemplateResponses, CreateTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/templates',
     ...options,
     headers: {
@@ -242,13 +640,30 @@ export const createTemplate = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * A template by name, with its current version
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getTemplate = <ThrowOnError extends boolean = false>(options: Options<GetTemplateData, ThrowOnError>) => (options.client ?? client).get<GetTemplateResponses, GetTemplateErrors, ThrowOnError>({ url: '/admin/templates/{name}', ...options });
+export const getTemplate = <ThrowOnError extends boolean = false>(options: Options<GetTemplateData, ThrowOnError>) => (options.client ?? client).get<GetTemplateResponses, GetTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{name}',
+    ...options
+});
 
 /**
  * Save a new version (never overwrites); config carries over when omitted
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const updateTemplate = <ThrowOnError extends boolean = false>(options: Options<UpdateTemplateData, ThrowOnError>) => (options.client ?? client).put<UpdateTemplateResponses, UpdateTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/templates/{template_id}',
     ...options,
     headers: {
@@ -259,33 +674,90 @@ export const updateTemplate = <ThrowOnError extends boolean = false>(options: Op
 
 /**
  * Make the template available to chats
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const activateTemplate = <ThrowOnError extends boolean = false>(options: Options<ActivateTemplateData, ThrowOnError>) => (options.client ?? client).post<ActivateTemplateResponses, ActivateTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/activate', ...options });
+export const activateTemplate = <ThrowOnError extends boolean = false>(options: Options<ActivateTemplateData, ThrowOnError>) => (options.client ?? client).post<ActivateTemplateResponses, ActivateTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/activate',
+    ...options
+});
 
 /**
  * Make the template unavailable to chats (not allowed for the default template)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const deactivateTemplate = <ThrowOnError extends boolean = false>(options: Options<DeactivateTemplateData, ThrowOnError>) => (options.client ?? client).post<DeactivateTemplateResponses, DeactivateTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/deactivate', ...options });
+export const deactivateTemplate = <ThrowOnError extends boolean = false>(options: Options<DeactivateTemplateData, ThrowOnError>) => (options.client ?? client).post<DeactivateTemplateResponses, DeactivateTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/deactivate',
+    ...options
+});
 
 /**
  * Make the template the default (used when a chat names none)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const setDefaultTemplate = <ThrowOnError extends boolean = false>(options: Options<SetDefaultTemplateData, ThrowOnError>) => (options.client ?? client).post<SetDefaultTemplateResponses, SetDefaultTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/default', ...options });
+export const setDefaultTemplate = <ThrowOnError extends boolean = false>(options: Options<SetDefaultTemplateData, ThrowOnError>) => (options.client ?? client).post<SetDefaultTemplateResponses, SetDefaultTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/default',
+    ...options
+});
 
 /**
  * Differences between two versions (default: the previous and the current)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const diffTemplateVersions = <ThrowOnError extends boolean = false>(options: Options<DiffTemplateVersionsData, ThrowOnError>) => (options.client ?? client).get<DiffTemplateVersionsResponses, DiffTemplateVersionsErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/diff', ...options });
+export const diffTemplateVersions = <ThrowOnError extends boolean = false>(options: Options<DiffTemplateVersionsData, ThrowOnError>) => (options.client ?? client).get<DiffTemplateVersionsResponses, DiffTemplateVersionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/diff',
+    ...options
+});
 
 /**
  * Every version, newest first
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getTemplateHistory = <ThrowOnError extends boolean = false>(options: Options<GetTemplateHistoryData, ThrowOnError>) => (options.client ?? client).get<GetTemplateHistoryResponses, GetTemplateHistoryErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/history', ...options });
+export const getTemplateHistory = <ThrowOnError extends boolean = false>(options: Options<GetTemplateHistoryData, ThrowOnError>) => (options.client ?? client).get<GetTemplateHistoryResponses, GetTemplateHistoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/history',
+    ...options
+});
 
 /**
  * Render a version, or unsaved content, with a sample or real user context; optionally call the LLM; stores nothing
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const previewTemplate = <ThrowOnError extends boolean = false>(options: Options<PreviewTemplateData, ThrowOnError>) => (options.client ?? client).post<PreviewTemplateResponses, PreviewTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/admin/templates/{template_id}/preview',
     ...options,
     headers: {
@@ -296,22 +768,95 @@ export const previewTemplate = <ThrowOnError extends boolean = false>(options: O
 
 /**
  * Save a new version with the content and config of an earlier one
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const rollbackTemplate = <ThrowOnError extends boolean = false>(options: Options<RollbackTemplateData, ThrowOnError>) => (options.client ?? client).post<RollbackTemplateResponses, RollbackTemplateErrors, ThrowOnError>({ url: '/admin/templates/{template_id}/rollback/{version}', ...options });
+export const rollbackTemplate = <ThrowOnError extends boolean = false>(options: Options<RollbackTemplateData, ThrowOnError>) => (options.client ?? client).post<RollbackTemplateResponses, RollbackTemplateErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/templates/{template_id}/rollback/{version}',
+    ...options
+});
 
 /**
  * Users, most recently active first
  *
  * Filter by part of the id and by mode.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({ url: '/admin/users', ...options });
+export const listUsers = <ThrowOnError extends boolean = false>(options?: Options<ListUsersData, ThrowOnError>) => (options?.client ?? client).get<ListUsersResponses, ListUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/admin/users',
+    ...options
+});
+
+/**
+ * Log in as an operator
+ *
+ * Returns a short-lived token (AUTH_TOKEN_TTL_SECONDS, default 1 h) and sets it as the httpOnly, SameSite=Strict cookie promptdev_session for the web app.
+ */
+export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
+    url: '/auth/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Log out
+ *
+ * Clears the cookie and ends every session of this operator (all their tokens).
+ *
+ * Needs an operator login.
+ */
+export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/auth/logout',
+    ...options
+});
+
+/**
+ * The logged-in operator
+ *
+ * Needs an operator login.
+ */
+export const getCurrentOperator = <ThrowOnError extends boolean = false>(options?: Options<GetCurrentOperatorData, ThrowOnError>) => (options?.client ?? client).get<GetCurrentOperatorResponses, GetCurrentOperatorErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/auth/me',
+    ...options
+});
 
 /**
  * Send a message and get the AI reply
  *
  * The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const sendChatMessage = <ThrowOnError extends boolean = false>(options: Options<SendChatMessageData, ThrowOnError>) => (options.client ?? client).post<SendChatMessageResponses, SendChatMessageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/chat',
     ...options,
     headers: {
@@ -324,26 +869,84 @@ export const sendChatMessage = <ThrowOnError extends boolean = false>(options: O
  * Live events for an end user's chat (Server-Sent Events)
  *
  * message.created for messages that did not come from the user's own requests (an operator answering as the AI), and user.state_changed (e.g. paused by an operator).
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
-export const streamChatEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamChatEventsData, ThrowOnError, StreamChatEventsResponse>) => (options?.client ?? client).sse.get<StreamChatEventsResponses, StreamChatEventsErrors, ThrowOnError>({ url: '/chat/events', ...options });
+export const streamChatEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamChatEventsData, ThrowOnError, StreamChatEventsResponse>) => (options?.client ?? client).sse.get<StreamChatEventsResponses, StreamChatEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/chat/events',
+    ...options
+});
 
 /**
  * A user's visible messages, oldest first, newest page first
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
-export const getChatHistory = <ThrowOnError extends boolean = false>(options: Options<GetChatHistoryData, ThrowOnError>) => (options.client ?? client).get<GetChatHistoryResponses, GetChatHistoryErrors, ThrowOnError>({ url: '/chat/history', ...options });
+export const getChatHistory = <ThrowOnError extends boolean = false>(options: Options<GetChatHistoryData, ThrowOnError>) => (options.client ?? client).get<GetChatHistoryResponses, GetChatHistoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/chat/history',
+    ...options
+});
 
 /**
  * Erase a user's messages (and with include_memory=true, their memory and state)
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
-export const deleteChatHistory = <ThrowOnError extends boolean = false>(options: Options<DeleteChatHistoryData, ThrowOnError>) => (options.client ?? client).delete<DeleteChatHistoryResponses, DeleteChatHistoryErrors, ThrowOnError>({ url: '/chat/history/{user_id}', ...options });
+export const deleteChatHistory = <ThrowOnError extends boolean = false>(options: Options<DeleteChatHistoryData, ThrowOnError>) => (options.client ?? client).delete<DeleteChatHistoryResponses, DeleteChatHistoryErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/chat/history/{user_id}',
+    ...options
+});
 
 /**
  * Send a message and stream the AI reply (Server-Sent Events)
  *
  * Events: `meta` {template, version, request_id}, `token` {delta} as the reply is generated, `done` (the same body as POST /chat) and, on failure, one `error` with the error shape (e.g. code conversation_halted). Closing the connection cancels the LLM request; the partial reply is stored marked interrupted.
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const streamChatMessage = <ThrowOnError extends boolean = false>(options: Options<StreamChatMessageData, ThrowOnError, StreamChatMessageResponse>) => (options.client ?? client).sse.post<StreamChatMessageResponses, StreamChatMessageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
     url: '/chat/stream',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Mint a short-lived chat token for one end user (chat-scoped API key or operator)
+ *
+ * With CHAT_AUTH=token the chat routes take the user id from this token, and naming another user is 403 user_mismatch.
+ *
+ * Needs a chat-scoped API key or an admin/operator login.
+ */
+export const createChatToken = <ThrowOnError extends boolean = false>(options: Options<CreateChatTokenData, ThrowOnError>) => (options.client ?? client).post<CreateChatTokenResponses, CreateChatTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/chat/tokens',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -365,5 +968,15 @@ export const getReadiness = <ThrowOnError extends boolean = false>(options?: Opt
  * Prometheus metrics of this instance (text exposition format 0.0.4)
  *
  * HTTP, chat turn and LLM latencies, LLM errors, tokens and retries, guardrail firings, halted users, open event streams, database pool, LLM circuit state and process metrics.
+ *
+ * Needs an operator or an admin-scoped API key unless METRICS_PUBLIC=true.
  */
-export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({ url: '/metrics', ...options });
+export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, GetMetricsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'promptdev_session',
+            type: 'apiKey'
+        }],
+    url: '/metrics',
+    ...options
+});

@@ -34,6 +34,28 @@ export type AggregationWindowsDto = {
     hour: number;
 };
 
+export type ApiKeyDto = {
+    created_at: string;
+    created_by: string;
+    id: string;
+    /**
+     * To the minute
+     */
+    last_used_at: string | null;
+    name: string;
+    /**
+     * The first characters of the key, to recognise it
+     */
+    prefix: string;
+    revoked_at: string | null;
+    scopes: Array<'chat' | 'admin'>;
+};
+
+export type ApiKeyListDto = {
+    api_keys: Array<ApiKeyDto>;
+    count: number;
+};
+
 export type BlockedTermsRuleDto = {
     /**
      * block: input → 422 guardrail_blocked, output → the fallback message; redact: each match becomes [REDACTED]; flag: only recorded
@@ -52,6 +74,10 @@ export type BlockedTermsRuleDto = {
      */
     terms: Array<string>;
     type: 'blocked_terms';
+};
+
+export type ChangeRoleDto = {
+    role: 'admin' | 'operator' | 'viewer';
 };
 
 export type ChatHistoryDto = {
@@ -138,6 +164,15 @@ export type ChatResponseDto = {
     response: string;
 };
 
+export type ChatTokenDto = {
+    expires_in: number;
+    /**
+     * Send as Authorization: Bearer … on the chat routes
+     */
+    token: string;
+    user_id: string;
+};
+
 export type ClearedMemoryDto = {
     /**
      * How many keys were removed
@@ -158,6 +193,19 @@ export type ConversationDto = {
     next_cursor: string | null;
     state: string;
     total_count: number;
+    user_id: string;
+};
+
+export type CreateApiKeyDto = {
+    name: string;
+    scopes: Array<'chat' | 'admin'>;
+};
+
+export type CreateChatTokenDto = {
+    /**
+     * Lifetime, 30 s to 24 h; default CHAT_TOKEN_TTL_SECONDS (900)
+     */
+    ttl_seconds?: number;
     user_id: string;
 };
 
@@ -189,6 +237,18 @@ export type CreateGuardrailConfigDto = {
     } & MaxLengthRuleDto)>;
 };
 
+export type CreateOperatorDto = {
+    /**
+     * 12 to 256 characters
+     */
+    password: string;
+    role: 'admin' | 'operator' | 'viewer';
+    /**
+     * 2 to 64 of A-Z a-z 0-9 . _ - (stored lower-case)
+     */
+    username: string;
+};
+
 export type CreateTemplateDto = {
     /**
      * Version settings. Known keys are checked: history_limit (0-100), temperature (0-2), max_tokens (1-32768), top_p (0-1), stop (string or up to 4 strings), model, guardrail_config. Other keys are kept as given.
@@ -205,6 +265,27 @@ export type CreateTemplateDto = {
      * Unique name: letters, digits, spaces, "_", "." and "-" (trimmed)
      */
     name: string;
+};
+
+export type CreatedApiKeyDto = {
+    created_at: string;
+    created_by: string;
+    id: string;
+    /**
+     * The key itself; shown only in this response
+     */
+    key: string;
+    /**
+     * To the minute
+     */
+    last_used_at: string | null;
+    name: string;
+    /**
+     * The first characters of the key, to recognise it
+     */
+    prefix: string;
+    revoked_at: string | null;
+    scopes: Array<'chat' | 'admin'>;
 };
 
 export type DeleteHistoryDto = {
@@ -468,6 +549,27 @@ export type LlmRequestListDto = {
     requests: Array<LlmRequestDto>;
 };
 
+export type LoginDto = {
+    password: string;
+    username: string;
+};
+
+export type LoginResponseDto = {
+    /**
+     * Send as Authorization: Bearer …; also set as an httpOnly cookie
+     */
+    access_token: string;
+    /**
+     * Seconds until the token expires
+     */
+    expires_in: number;
+    operator: OperatorDto;
+};
+
+export type LogoutResponseDto = {
+    message: string;
+};
+
 export type MaxLengthRuleDto = {
     /**
      * block (default); redact truncates to max_chars; flag only records
@@ -514,6 +616,20 @@ export type MonitorMessageDto = {
      * False for operator notes and replies withheld by a halt
      */
     visible_to_user: boolean;
+};
+
+export type OperatorDto = {
+    created_at: string;
+    disabled: boolean;
+    id: string;
+    last_login_at: string | null;
+    role: 'admin' | 'operator' | 'viewer';
+    username: string;
+};
+
+export type OperatorListDto = {
+    count: number;
+    operators: Array<OperatorDto>;
 };
 
 export type PiiRuleDto = {
@@ -616,6 +732,13 @@ export type RegexRuleDto = {
     type: 'regex';
 };
 
+export type ResetPasswordDto = {
+    /**
+     * 12 to 256 characters; ends the operator’s sessions
+     */
+    password: string;
+};
+
 export type ResumeResponseDto = {
     intervention_id: number;
     operator: string;
@@ -630,6 +753,13 @@ export type RollbackResultDto = {
      */
     rolled_back_to: number;
     template_id: number;
+};
+
+export type SetDisabledDto = {
+    /**
+     * true disables the operator and ends their sessions
+     */
+    disabled: boolean;
 };
 
 export type SetMemoryValueDto = {
@@ -1058,6 +1188,106 @@ export type UserSummaryDto = {
     user_id: string;
 };
 
+export type ListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    200: ApiKeyListDto;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyDto;
+    path?: never;
+    query?: never;
+    url: '/admin/api-keys';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    201: CreatedApiKeyDto;
+};
+
+export type CreateApiKeyResponse = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type RevokeApiKeyData = {
+    body?: never;
+    path: {
+        api_key_id: string;
+    };
+    query?: never;
+    url: '/admin/api-keys/{api_key_id}';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * api_key_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    200: ApiKeyDto;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
 export type GetConversationData = {
     body?: never;
     path: {
@@ -1077,6 +1307,14 @@ export type GetConversationData = {
 };
 
 export type GetConversationErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * user_not_found
      */
@@ -1127,6 +1365,14 @@ export type StreamAdminEventsData = {
 
 export type StreamAdminEventsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed
      */
     422: ErrorResponseDto;
@@ -1161,6 +1407,14 @@ export type ListGuardrailConfigsData = {
 
 export type ListGuardrailConfigsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
@@ -1190,6 +1444,14 @@ export type CreateGuardrailConfigErrors = {
      * malformed_json: the body is not valid JSON
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * guardrail_exists: a config with this name exists (maybe inactive)
      */
@@ -1231,6 +1493,14 @@ export type ListGuardrailEventsData = {
 
 export type ListGuardrailEventsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields lists each bad, missing or unknown field and why (a cursor not from this list is one)
      */
     422: ErrorResponseDto;
@@ -1258,6 +1528,14 @@ export type GetGuardrailConfigByIdData = {
 };
 
 export type GetGuardrailConfigByIdErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * guardrail_not_found: no config with this id
      */
@@ -1289,6 +1567,14 @@ export type ListGuardrailPresetsData = {
 
 export type ListGuardrailPresetsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * rate_limited: over a rate limit; retry after Retry-After seconds
      */
     429: ErrorResponseDto;
@@ -1317,6 +1603,14 @@ export type DeleteGuardrailConfigData = {
 };
 
 export type DeleteGuardrailConfigErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * guardrail_not_found: no config with this id
      */
@@ -1358,6 +1652,14 @@ export type UpdateGuardrailConfigErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * guardrail_not_found: no config with this id
      */
     404: ErrorResponseDto;
@@ -1389,6 +1691,14 @@ export type GetGuardrailConfigData = {
 };
 
 export type GetGuardrailConfigErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * guardrail_not_found: no config with this name
      */
@@ -1431,6 +1741,14 @@ export type ListInterventionsData = {
 
 export type ListInterventionsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed
      */
     422: ErrorResponseDto;
@@ -1466,6 +1784,14 @@ export type HaltUserErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: operator and reason are required
      */
     422: ErrorResponseDto;
@@ -1500,6 +1826,14 @@ export type InjectMessageErrors = {
      * malformed_json
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * validation_failed
      */
@@ -1540,6 +1874,14 @@ export type ResumeUserErrors = {
      * not_halted: the user is not halted
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * validation_failed
      */
@@ -1590,6 +1932,14 @@ export type ListLlmRequestsData = {
 
 export type ListLlmRequestsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields names a bad limit, cursor, user_id, template, status, from or to, from not before to, or an unknown parameter
      */
     422: ErrorResponseDto;
@@ -1621,6 +1971,14 @@ export type ClearUserMemoryData = {
 
 export type ClearUserMemoryErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields names user_id or key
      */
     422: ErrorResponseDto;
@@ -1651,6 +2009,14 @@ export type GetUserMemoryData = {
 };
 
 export type GetUserMemoryErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * validation_failed: details.fields names user_id or key
      */
@@ -1686,6 +2052,14 @@ export type DeleteUserMemoryKeyData = {
 };
 
 export type DeleteUserMemoryKeyErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * memory_key_not_found
      */
@@ -1725,6 +2099,14 @@ export type GetUserMemoryKeyData = {
 };
 
 export type GetUserMemoryKeyErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * memory_key_not_found
      */
@@ -1769,6 +2151,14 @@ export type SetUserMemoryErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: bad user_id or key, value missing, too large or too deep, or an unknown body field; details.fields says which
      */
     422: ErrorResponseDto;
@@ -1786,6 +2176,190 @@ export type SetUserMemoryResponses = {
 
 export type SetUserMemoryResponse = SetUserMemoryResponses[keyof SetUserMemoryResponses];
 
+export type ListOperatorsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/admin/operators';
+};
+
+export type ListOperatorsErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ListOperatorsError = ListOperatorsErrors[keyof ListOperatorsErrors];
+
+export type ListOperatorsResponses = {
+    200: OperatorListDto;
+};
+
+export type ListOperatorsResponse = ListOperatorsResponses[keyof ListOperatorsResponses];
+
+export type CreateOperatorData = {
+    body: CreateOperatorDto;
+    path?: never;
+    query?: never;
+    url: '/admin/operators';
+};
+
+export type CreateOperatorErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * operator_exists
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type CreateOperatorError = CreateOperatorErrors[keyof CreateOperatorErrors];
+
+export type CreateOperatorResponses = {
+    201: OperatorDto;
+};
+
+export type CreateOperatorResponse = CreateOperatorResponses[keyof CreateOperatorResponses];
+
+export type SetOperatorDisabledData = {
+    body: SetDisabledDto;
+    path: {
+        operator_id: string;
+    };
+    query?: never;
+    url: '/admin/operators/{operator_id}/disabled';
+};
+
+export type SetOperatorDisabledErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * operator_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * self_lockout
+     */
+    409: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type SetOperatorDisabledError = SetOperatorDisabledErrors[keyof SetOperatorDisabledErrors];
+
+export type SetOperatorDisabledResponses = {
+    200: OperatorDto;
+};
+
+export type SetOperatorDisabledResponse = SetOperatorDisabledResponses[keyof SetOperatorDisabledResponses];
+
+export type ResetOperatorPasswordData = {
+    body: ResetPasswordDto;
+    path: {
+        operator_id: string;
+    };
+    query?: never;
+    url: '/admin/operators/{operator_id}/password';
+};
+
+export type ResetOperatorPasswordErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * operator_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ResetOperatorPasswordError = ResetOperatorPasswordErrors[keyof ResetOperatorPasswordErrors];
+
+export type ResetOperatorPasswordResponses = {
+    200: OperatorDto;
+};
+
+export type ResetOperatorPasswordResponse = ResetOperatorPasswordResponses[keyof ResetOperatorPasswordResponses];
+
+export type ChangeOperatorRoleData = {
+    body: ChangeRoleDto;
+    path: {
+        operator_id: string;
+    };
+    query?: never;
+    url: '/admin/operators/{operator_id}/role';
+};
+
+export type ChangeOperatorRoleErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * operator_not_found
+     */
+    404: ErrorResponseDto;
+    /**
+     * self_lockout
+     */
+    409: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ChangeOperatorRoleError = ChangeOperatorRoleErrors[keyof ChangeOperatorRoleErrors];
+
+export type ChangeOperatorRoleResponses = {
+    200: OperatorDto;
+};
+
+export type ChangeOperatorRoleResponse = ChangeOperatorRoleResponses[keyof ChangeOperatorRoleResponses];
+
 export type GetUserStateData = {
     body?: never;
     path: {
@@ -1799,6 +2373,14 @@ export type GetUserStateData = {
 };
 
 export type GetUserStateErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * state_not_found: never seen
      */
@@ -1852,6 +2434,14 @@ export type SetUserStateErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: bad user_id, mode missing or invalid, unknown fields
      */
     422: ErrorResponseDto;
@@ -1882,6 +2472,14 @@ export type AggregateStatsErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * aggregation_running: another run holds the lock
      */
     409: ErrorResponseDto;
@@ -1911,6 +2509,14 @@ export type GetStatsOverviewData = {
 };
 
 export type GetStatsOverviewErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * rate_limited: over a rate limit; retry after Retry-After seconds
      */
@@ -1947,6 +2553,14 @@ export type GetStatsTimeseriesData = {
 
 export type GetStatsTimeseriesErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields names a bad from, to or bucket, from not before to, or an unknown field, or more than 1000 buckets
      */
     422: ErrorResponseDto;
@@ -1977,6 +2591,14 @@ export type GetUserStatsData = {
 };
 
 export type GetUserStatsErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * user_not_found: never seen
      */
@@ -2018,6 +2640,14 @@ export type ListTemplatesData = {
 
 export type ListTemplatesErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed: details.fields lists each bad, missing or unknown field and why
      */
     422: ErrorResponseDto;
@@ -2047,6 +2677,14 @@ export type CreateTemplateErrors = {
      * malformed_json: the body is not valid JSON
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_exists: a template with this name exists
      */
@@ -2080,6 +2718,14 @@ export type GetTemplateData = {
 
 export type GetTemplateErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * template_not_found: no template with this name
      */
     404: ErrorResponseDto;
@@ -2111,6 +2757,14 @@ export type UpdateTemplateErrors = {
      * malformed_json: the body is not valid JSON
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found: no template with this id
      */
@@ -2146,6 +2800,14 @@ export type ActivateTemplateData = {
 
 export type ActivateTemplateErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * template_not_found: no template with this id
      */
     404: ErrorResponseDto;
@@ -2179,6 +2841,14 @@ export type DeactivateTemplateData = {
 };
 
 export type DeactivateTemplateErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found: no template with this id
      */
@@ -2217,6 +2887,14 @@ export type SetDefaultTemplateData = {
 };
 
 export type SetDefaultTemplateErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found: no template with this id
      */
@@ -2263,6 +2941,14 @@ export type DiffTemplateVersionsData = {
 
 export type DiffTemplateVersionsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * template_not_found: no template with this id; or version_not_found
      */
     404: ErrorResponseDto;
@@ -2294,6 +2980,14 @@ export type GetTemplateHistoryData = {
 };
 
 export type GetTemplateHistoryErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found: no template with this id
      */
@@ -2330,6 +3024,14 @@ export type PreviewTemplateErrors = {
      * malformed_json: the body is not valid JSON
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found: no template with this id; or version_not_found
      */
@@ -2378,6 +3080,14 @@ export type RollbackTemplateData = {
 
 export type RollbackTemplateErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * template_not_found: no template with this id; or version_not_found
      */
     404: ErrorResponseDto;
@@ -2422,6 +3132,14 @@ export type ListUsersData = {
 
 export type ListUsersErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed
      */
     422: ErrorResponseDto;
@@ -2438,6 +3156,96 @@ export type ListUsersResponses = {
 };
 
 export type ListUsersResponse = ListUsersResponses[keyof ListUsersResponses];
+
+export type LoginData = {
+    body: LoginDto;
+    path?: never;
+    query?: never;
+    url: '/auth/login';
+};
+
+export type LoginErrors = {
+    /**
+     * invalid_credentials (also for a disabled operator)
+     */
+    401: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type LoginError = LoginErrors[keyof LoginErrors];
+
+export type LoginResponses = {
+    200: LoginResponseDto;
+};
+
+export type LoginResponse = LoginResponses[keyof LoginResponses];
+
+export type LogoutData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/auth/logout';
+};
+
+export type LogoutErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type LogoutError = LogoutErrors[keyof LogoutErrors];
+
+export type LogoutResponses = {
+    200: LogoutResponseDto;
+};
+
+export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type GetCurrentOperatorData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/auth/me';
+};
+
+export type GetCurrentOperatorErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type GetCurrentOperatorError = GetCurrentOperatorErrors[keyof GetCurrentOperatorErrors];
+
+export type GetCurrentOperatorResponses = {
+    200: OperatorDto;
+};
+
+export type GetCurrentOperatorResponse = GetCurrentOperatorResponses[keyof GetCurrentOperatorResponses];
 
 export type SendChatMessageData = {
     body: ChatRequestDto;
@@ -2457,6 +3265,14 @@ export type SendChatMessageErrors = {
      * malformed_json
      */
     400: ErrorResponseDto;
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden, user_mismatch, override_not_allowed
+     */
+    403: ErrorResponseDto;
     /**
      * template_not_found, guardrail_not_found
      */
@@ -2523,6 +3339,14 @@ export type StreamChatEventsData = {
 
 export type StreamChatEventsErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden, user_mismatch, override_not_allowed
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed
      */
     422: ErrorResponseDto;
@@ -2558,6 +3382,14 @@ export type GetChatHistoryData = {
 };
 
 export type GetChatHistoryErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden, user_mismatch, override_not_allowed
+     */
+    403: ErrorResponseDto;
     /**
      * validation_failed
      */
@@ -2595,6 +3427,14 @@ export type DeleteChatHistoryData = {
 
 export type DeleteChatHistoryErrors = {
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden, user_mismatch, override_not_allowed
+     */
+    403: ErrorResponseDto;
+    /**
      * validation_failed
      */
     422: ErrorResponseDto;
@@ -2631,6 +3471,14 @@ export type StreamChatMessageErrors = {
      */
     400: ErrorResponseDto;
     /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden, user_mismatch, override_not_allowed
+     */
+    403: ErrorResponseDto;
+    /**
      * template_not_found, guardrail_not_found (nothing stored, no stream)
      */
     404: ErrorResponseDto;
@@ -2658,6 +3506,44 @@ export type StreamChatMessageResponses = {
 };
 
 export type StreamChatMessageResponse = StreamChatMessageResponses[keyof StreamChatMessageResponses];
+
+export type CreateChatTokenData = {
+    body: CreateChatTokenDto;
+    path?: never;
+    query?: never;
+    url: '/chat/tokens';
+};
+
+export type CreateChatTokenErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * chat_tokens_unavailable
+     */
+    409: ErrorResponseDto;
+    /**
+     * validation_failed
+     */
+    422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type CreateChatTokenError = CreateChatTokenErrors[keyof CreateChatTokenErrors];
+
+export type CreateChatTokenResponses = {
+    201: ChatTokenDto;
+};
+
+export type CreateChatTokenResponse = CreateChatTokenResponses[keyof CreateChatTokenResponses];
 
 export type GetHealthData = {
     body?: never;
@@ -2702,6 +3588,14 @@ export type GetMetricsData = {
 };
 
 export type GetMetricsErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
     /**
      * rate_limited: over a rate limit; retry after Retry-After seconds
      */

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
       CORS_ORIGINS: 'https://a.example.com, http://localhost:5173',
       JWT_SECRET: 'x'.repeat(32),
       CHAT_AUTH: 'token',
-      CHAT_TOKEN_SECRET: 'token-secret',
+      CHAT_TOKEN_SECRET: 't'.repeat(32),
       RETENTION_DAYS: '30',
       LOG_LEVEL: 'debug',
     });

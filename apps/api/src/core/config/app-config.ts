@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 
 export type LlmApi = 'openai' | 'llamacpp';
@@ -53,10 +54,18 @@ export class AppConfig {
   readonly redisUrl!: string | undefined;
   readonly rateLimit!: RateLimitConfig;
   readonly corsOrigins!: string[];
-  readonly jwtSecret!: string | undefined;
+  /** Signs operator tokens; generated per start outside production when JWT_SECRET is unset. */
+  readonly jwtSecret!: string;
+  readonly jwtSecretGenerated!: boolean;
   readonly adminPassword!: string | undefined;
   readonly chatAuth!: ChatAuthMode;
   readonly chatTokenSecret!: string | undefined;
+  readonly operatorTokenTtlSeconds!: number;
+  readonly chatTokenTtlSeconds!: number;
+  /** The session cookie's Secure flag: on in production (TLS at the proxy), else off. */
+  readonly authCookieSecure!: boolean;
+  /** Lets Prometheus scrape /metrics without credentials. */
+  readonly metricsPublic!: boolean;
   readonly chatMaxChars!: number;
   /** Largest request body on most routes (template saves are the largest honest ones). */
   readonly bodyLimitBytes!: number;
@@ -131,6 +140,14 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     }
     return raw as T;
   };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
   const url = (name: string, protocols: string[]): string | undefined => {
     const raw = text(name);
     if (raw === undefined) return undefined;
@@ -161,6 +178,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   const jwtSecret = text('JWT_SECRET');
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     problems.push('JWT_SECRET must be at least 32 characters');
+  }
+  if (jwtSecret === undefined && nodeEnv === 'production') {
+    problems.push('JWT_SECRET is required when NODE_ENV=production (32+ random characters)');
   }
   // Off under test, so rollups change only when a test asks.
   const statsAggregationIntervalMs = integer(
@@ -194,6 +214,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
   if (chatAuth === 'token' && chatTokenSecret === undefined) {
     problems.push('CHAT_TOKEN_SECRET is required when CHAT_AUTH=token');
   }
+  if (chatTokenSecret !== undefined && chatTokenSecret.length < 32) {
+    problems.push('CHAT_TOKEN_SECRET must be at least 32 characters');
+  }
 
   const config = new AppConfig({
     nodeEnv,
@@ -220,7 +243,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     rateLimit,
     corsOrigins,
-    jwtSecret,
+    jwtSecret: jwtSecret ?? randomBytes(32).toString('base64url'),
+    jwtSecretGenerated: jwtSecret === undefined,
     adminPassword: text('ADMIN_PASSWORD'),
     chatAuth,
     chatTokenSecret,
@@ -234,6 +258,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
       104857600,
     )!,
     bodyMaxDepth: integer('BODY_MAX_DEPTH', 64, 2, 1000)!,
+    operatorTokenTtlSeconds: integer('AUTH_TOKEN_TTL_SECONDS', 3600, 60, 86400)!,
+    chatTokenTtlSeconds: integer('CHAT_TOKEN_TTL_SECONDS', 900, 30, 86400)!,
+    authCookieSecure: flag('AUTH_COOKIE_SECURE', nodeEnv === 'production'),
+    metricsPublic: flag('METRICS_PUBLIC', false),
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
     retentionIntervalMs: nodeEnv === 'test' ? 0 : 86400000,
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),

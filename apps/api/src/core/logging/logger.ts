@@ -1,10 +1,11 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { Logger as PinoLogger } from 'pino';
+import pino, { DestinationStream, Logger as PinoLogger } from 'pino';
 import { LogLevel } from '../config/app-config';
 import { currentRequestId } from './request-context';
 
-export function createRootLogger(level: LogLevel): PinoLogger {
-  return pino({
+/** `destination` (default stdout) lets tests read the lines. */
+export function createRootLogger(level: LogLevel, destination?: DestinationStream): PinoLogger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'promptdev-api' },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -15,6 +16,7 @@ export function createRootLogger(level: LogLevel): PinoLogger {
         'req.headers.cookie',
         '*.password',
         '*.access_token',
+        '*.token',
         'password',
       ],
       censor: '[redacted]',
@@ -24,7 +26,8 @@ export function createRootLogger(level: LogLevel): PinoLogger {
       const reqId = currentRequestId();
       return reqId ? { reqId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's LoggerService on top of pino, so Nest's own messages and ours share one format. */

@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen.js';
-import { activateTemplate, aggregateStats, clearUserMemory, createGuardrailConfig, createTemplate, deactivateTemplate, deleteChatHistory, deleteGuardrailConfig, deleteUserMemoryKey, diffTemplateVersions, getChatHistory, getConversation, getGuardrailConfig, getGuardrailConfigById, getHealth, getMetrics, getReadiness, getStatsOverview, getStatsTimeseries, getTemplate, getTemplateHistory, getUserMemory, getUserMemoryKey, getUserState, getUserStats, haltUser, injectMessage, listGuardrailConfigs, listGuardrailEvents, listGuardrailPresets, listInterventions, listLlmRequests, listTemplates, listUsers, type Options, previewTemplate, resumeUser, rollbackTemplate, sendChatMessage, setDefaultTemplate, setUserMemory, setUserState, updateGuardrailConfig, updateTemplate } from '../sdk.gen.js';
-import type { ActivateTemplateData, ActivateTemplateError, ActivateTemplateResponse, AggregateStatsData, AggregateStatsError, AggregateStatsResponse, ClearUserMemoryData, ClearUserMemoryError, ClearUserMemoryResponse, CreateGuardrailConfigData, CreateGuardrailConfigError, CreateGuardrailConfigResponse, CreateTemplateData, CreateTemplateError, CreateTemplateResponse, DeactivateTemplateData, DeactivateTemplateError, DeactivateTemplateResponse, DeleteChatHistoryData, DeleteChatHistoryError, DeleteChatHistoryResponse, DeleteGuardrailConfigData, DeleteGuardrailConfigError, DeleteGuardrailConfigResponse, DeleteUserMemoryKeyData, DeleteUserMemoryKeyError, DeleteUserMemoryKeyResponse, DiffTemplateVersionsData, DiffTemplateVersionsError, DiffTemplateVersionsResponse, GetChatHistoryData, GetChatHistoryError, GetChatHistoryResponse, GetConversationData, GetConversationError, GetConversationResponse, GetGuardrailConfigByIdData, GetGuardrailConfigByIdError, GetGuardrailConfigByIdResponse, GetGuardrailConfigData, GetGuardrailConfigError, GetGuardrailConfigResponse, GetHealthData, GetHealthResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetStatsOverviewData, GetStatsOverviewError, GetStatsOverviewResponse, GetStatsTimeseriesData, GetStatsTimeseriesError, GetStatsTimeseriesResponse, GetTemplateData, GetTemplateError, GetTemplateHistoryData, GetTemplateHistoryError, GetTemplateHistoryResponse, GetTemplateResponse, GetUserMemoryData, GetUserMemoryError, GetUserMemoryKeyData, GetUserMemoryKeyError, GetUserMemoryKeyResponse, GetUserMemoryResponse, GetUserStateData, GetUserStateError, GetUserStateResponse, GetUserStatsData, GetUserStatsError, GetUserStatsResponse, HaltUserData, HaltUserError, HaltUserResponse, InjectMessageData, InjectMessageError, InjectMessageResponse, ListGuardrailConfigsData, ListGuardrailConfigsError, ListGuardrailConfigsResponse, ListGuardrailEventsData, ListGuardrailEventsError, ListGuardrailEventsResponse, ListGuardrailPresetsData, ListGuardrailPresetsError, ListGuardrailPresetsResponse, ListInterventionsData, ListInterventionsError, ListInterventionsResponse, ListLlmRequestsData, ListLlmRequestsError, ListLlmRequestsResponse, ListTemplatesData, ListTemplatesError, ListTemplatesResponse, ListUsersData, ListUsersError, ListUsersResponse, PreviewTemplateData, PreviewTemplateError, PreviewTemplateResponse, ResumeUserData, ResumeUserError, ResumeUserResponse, RollbackTemplateData, RollbackTemplateError, RollbackTemplateResponse, SendChatMessageData, SendChatMessageError, SendChatMessageResponse, SetDefaultTemplateData, SetDefaultTemplateError, SetDefaultTemplateResponse, SetUserMemoryData, SetUserMemoryError, SetUserMemoryResponse, SetUserStateData, SetUserStateError, SetUserStateResponse, UpdateGuardrailConfigData, UpdateGuardrailConfigError, UpdateGuardrailConfigResponse, UpdateTemplateData, UpdateTemplateError, UpdateTemplateResponse } from '../types.gen.js';
+import { activateTemplate, aggregateStats, changeOperatorRole, clearUserMemory, createApiKey, createChatToken, createGuardrailConfig, createOperator, createTemplate, deactivateTemplate, deleteChatHistory, deleteGuardrailConfig, deleteUserMemoryKey, diffTemplateVersions, getChatHistory, getConversation, getCurrentOperator, getGuardrailConfig, getGuardrailConfigById, getHealth, getMetrics, getReadiness, getStatsOverview, getStatsTimeseries, getTemplate, getTemplateHistory, getUserMemory, getUserMemoryKey, getUserState, getUserStats, haltUser, injectMessage, listApiKeys, listGuardrailConfigs, listGuardrailEvents, listGuardrailPresets, listInterventions, listLlmRequests, listOperators, listTemplates, listUsers, login, logout, type Options, previewTemplate, resetOperatorPassword, resumeUser, revokeApiKey, rollbackTemplate, sendChatMessage, setDefaultTemplate, setOperatorDisabled, setUserMemory, setUserState, updateGuardrailConfig, updateTemplate } from '../sdk.gen.js';
+import type { ActivateTemplateData, ActivateTemplateError, ActivateTemplateResponse, AggregateStatsData, AggregateStatsError, AggregateStatsResponse, ChangeOperatorRoleData, ChangeOperatorRoleError, ChangeOperatorRoleResponse, ClearUserMemoryData, ClearUserMemoryError, ClearUserMemoryResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateChatTokenData, CreateChatTokenError, CreateChatTokenResponse, CreateGuardrailConfigData, CreateGuardrailConfigError, CreateGuardrailConfigResponse, CreateOperatorData, CreateOperatorError, CreateOperatorResponse, CreateTemplateData, CreateTemplateError, CreateTemplateResponse, DeactivateTemplateData, DeactivateTemplateError, DeactivateTemplateResponse, DeleteChatHistoryData, DeleteChatHistoryError, DeleteChatHistoryResponse, DeleteGuardrailConfigData, DeleteGuardrailConfigError, DeleteGuardrailConfigResponse, DeleteUserMemoryKeyData, DeleteUserMemoryKeyError, DeleteUserMemoryKeyResponse, DiffTemplateVersionsData, DiffTemplateVersionsError, DiffTemplateVersionsResponse, GetChatHistoryData, GetChatHistoryError, GetChatHistoryResponse, GetConversationData, GetConversationError, GetConversationResponse, GetCurrentOperatorData, GetCurrentOperatorError, GetCurrentOperatorResponse, GetGuardrailConfigByIdData, GetGuardrailConfigByIdError, GetGuardrailConfigByIdResponse, GetGuardrailConfigData, GetGuardrailConfigError, GetGuardrailConfigResponse, GetHealthData, GetHealthResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetStatsOverviewData, GetStatsOverviewError, GetStatsOverviewResponse, GetStatsTimeseriesData, GetStatsTimeseriesError, GetStatsTimeseriesResponse, GetTemplateData, GetTemplateError, GetTemplateHistoryData, GetTemplateHistoryError, GetTemplateHistoryResponse, GetTemplateResponse, GetUserMemoryData, GetUserMemoryError, GetUserMemoryKeyData, GetUserMemoryKeyError, GetUserMemoryKeyResponse, GetUserMemoryResponse, GetUserStateData, GetUserStateError, GetUserStateResponse, GetUserStatsData, GetUserStatsError, GetUserStatsResponse, HaltUserData, HaltUserError, HaltUserResponse, InjectMessageData, InjectMessageError, InjectMessageResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListGuardrailConfigsData, ListGuardrailConfigsError, ListGuardrailConfigsResponse, ListGuardrailEventsData, ListGuardrailEventsError, ListGuardrailEventsResponse, ListGuardrailPresetsData, ListGuardrailPresetsError, ListGuardrailPresetsResponse, ListInterventionsData, ListInterventionsError, ListInterventionsResponse, ListLlmRequestsData, ListLlmRequestsError, ListLlmRequestsResponse, ListOperatorsData, ListOperatorsError, ListOperatorsResponse, ListTemplatesData, ListTemplatesError, ListTemplatesResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PreviewTemplateData, PreviewTemplateError, PreviewTemplateResponse, ResetOperatorPasswordData, ResetOperatorPasswordError, ResetOperatorPasswordResponse, ResumeUserData, ResumeUserError, ResumeUserResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RollbackTemplateData, RollbackTemplateError, RollbackTemplateResponse, SendChatMessageData, SendChatMessageError, SendChatMessageResponse, SetDefaultTemplateData, SetDefaultTemplateError, SetDefaultTemplateResponse, SetOperatorDisabledData, SetOperatorDisabledError, SetOperatorDisabledResponse, SetUserMemoryData, SetUserMemoryError, SetUserMemoryResponse, SetUserStateData, SetUserStateError, SetUserStateResponse, UpdateGuardrailConfigData, UpdateGuardrailConfigError, UpdateGuardrailConfigResponse, UpdateTemplateData, UpdateTemplateError, UpdateTemplateResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -39,12 +39,74 @@ const createQueryKey = <TOptions extends Options>(id: string, options?: TOptions
     return [params];
 };
 
+export const listApiKeysQueryKey = (options?: Options<ListApiKeysData>) => createQueryKey('listApiKeys', options);
+
+/**
+ * All API keys, revoked ones included, newest first (admins only)
+ *
+ * Needs an admin login.
+ */
+export const listApiKeysOptions = (options?: Options<ListApiKeysData>) => queryOptions<ListApiKeysResponse, ListApiKeysError, ListApiKeysResponse, ReturnType<typeof listApiKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listApiKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiKeysQueryKey(options)
+});
+
+/**
+ * Create an API key (admins only)
+ *
+ * The key (pdk_…) is in this response only; the server keeps just its hash.
+ *
+ * Needs an admin login.
+ */
+export const createApiKeyMutation = (options?: Partial<Options<CreateApiKeyData>>): UseMutationOptions<CreateApiKeyResponse, CreateApiKeyError, Options<CreateApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<CreateApiKeyResponse, CreateApiKeyError, Options<CreateApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke an API key; it stops working at once (admins only)
+ *
+ * Needs an admin login.
+ */
+export const revokeApiKeyMutation = (options?: Partial<Options<RevokeApiKeyData>>): UseMutationOptions<RevokeApiKeyResponse, RevokeApiKeyError, Options<RevokeApiKeyData>> => {
+    const mutationOptions: UseMutationOptions<RevokeApiKeyResponse, RevokeApiKeyError, Options<RevokeApiKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeApiKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const getConversationQueryKey = (options: Options<GetConversationData>) => createQueryKey('getConversation', options);
 
 /**
  * A user's whole conversation, as operators see it
  *
  * Every role, hidden operator notes and withheld replies included, oldest first.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getConversationOptions = (options: Options<GetConversationData>) => queryOptions<GetConversationResponse, GetConversationError, GetConversationResponse, ReturnType<typeof getConversationQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -94,6 +156,8 @@ export const getConversationInfiniteQueryKey = (options: Options<GetConversation
  * A user's whole conversation, as operators see it
  *
  * Every role, hidden operator notes and withheld replies included, oldest first.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getConversationInfiniteOptions = (options: Options<GetConversationData>) => infiniteQueryOptions<GetConversationResponse, GetConversationError, InfiniteData<GetConversationResponse>, QueryKey<Options<GetConversationData>>, string | Pick<QueryKey<Options<GetConversationData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -121,6 +185,8 @@ export const listGuardrailConfigsQueryKey = (options?: Options<ListGuardrailConf
 
 /**
  * List guardrail configs, presets included (active only unless include_inactive=true)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listGuardrailConfigsOptions = (options?: Options<ListGuardrailConfigsData>) => queryOptions<ListGuardrailConfigsResponse, ListGuardrailConfigsError, ListGuardrailConfigsResponse, ReturnType<typeof listGuardrailConfigsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -137,6 +203,8 @@ export const listGuardrailConfigsOptions = (options?: Options<ListGuardrailConfi
 
 /**
  * Create a guardrail config; every rule is checked
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const createGuardrailConfigMutation = (options?: Partial<Options<CreateGuardrailConfigData>>): UseMutationOptions<CreateGuardrailConfigResponse, CreateGuardrailConfigError, Options<CreateGuardrailConfigData>> => {
     const mutationOptions: UseMutationOptions<CreateGuardrailConfigResponse, CreateGuardrailConfigError, Options<CreateGuardrailConfigData>> = {
@@ -156,6 +224,8 @@ export const listGuardrailEventsQueryKey = (options?: Options<ListGuardrailEvent
 
 /**
  * Rules that fired, newest first, optionally for one user
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listGuardrailEventsOptions = (options?: Options<ListGuardrailEventsData>) => queryOptions<ListGuardrailEventsResponse, ListGuardrailEventsError, ListGuardrailEventsResponse, ReturnType<typeof listGuardrailEventsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -174,6 +244,8 @@ export const listGuardrailEventsInfiniteQueryKey = (options?: Options<ListGuardr
 
 /**
  * Rules that fired, newest first, optionally for one user
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listGuardrailEventsInfiniteOptions = (options?: Options<ListGuardrailEventsData>) => infiniteQueryOptions<ListGuardrailEventsResponse, ListGuardrailEventsError, InfiniteData<ListGuardrailEventsResponse>, QueryKey<Options<ListGuardrailEventsData>>, string | Pick<QueryKey<Options<ListGuardrailEventsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -201,6 +273,8 @@ export const getGuardrailConfigByIdQueryKey = (options: Options<GetGuardrailConf
 
 /**
  * A guardrail config by id, with its rules
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getGuardrailConfigByIdOptions = (options: Options<GetGuardrailConfigByIdData>) => queryOptions<GetGuardrailConfigByIdResponse, GetGuardrailConfigByIdError, GetGuardrailConfigByIdResponse, ReturnType<typeof getGuardrailConfigByIdQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -219,6 +293,8 @@ export const listGuardrailPresetsQueryKey = (options?: Options<ListGuardrailPres
 
 /**
  * The presets (unrestricted, research_safe, clinical), active or not
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listGuardrailPresetsOptions = (options?: Options<ListGuardrailPresetsData>) => queryOptions<ListGuardrailPresetsResponse, ListGuardrailPresetsError, ListGuardrailPresetsResponse, ReturnType<typeof listGuardrailPresetsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -237,6 +313,8 @@ export const listGuardrailPresetsOptions = (options?: Options<ListGuardrailPrese
  * Deactivate (soft, the default) or delete a guardrail config
  *
  * Presets can be deactivated but not deleted. Recorded events are kept.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const deleteGuardrailConfigMutation = (options?: Partial<Options<DeleteGuardrailConfigData>>): UseMutationOptions<DeleteGuardrailConfigResponse, DeleteGuardrailConfigError, Options<DeleteGuardrailConfigData>> => {
     const mutationOptions: UseMutationOptions<DeleteGuardrailConfigResponse, DeleteGuardrailConfigError, Options<DeleteGuardrailConfigData>> = {
@@ -256,6 +334,8 @@ export const deleteGuardrailConfigMutation = (options?: Partial<Options<DeleteGu
  * Change rules, description, fallback message or activation (presets too)
  *
  * Fields not given stay as they are; rules, when given, replace all rules.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const updateGuardrailConfigMutation = (options?: Partial<Options<UpdateGuardrailConfigData>>): UseMutationOptions<UpdateGuardrailConfigResponse, UpdateGuardrailConfigError, Options<UpdateGuardrailConfigData>> => {
     const mutationOptions: UseMutationOptions<UpdateGuardrailConfigResponse, UpdateGuardrailConfigError, Options<UpdateGuardrailConfigData>> = {
@@ -275,6 +355,8 @@ export const getGuardrailConfigQueryKey = (options: Options<GetGuardrailConfigDa
 
 /**
  * A guardrail config by name, with its rules (inactive ones too)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getGuardrailConfigOptions = (options: Options<GetGuardrailConfigData>) => queryOptions<GetGuardrailConfigResponse, GetGuardrailConfigError, GetGuardrailConfigResponse, ReturnType<typeof getGuardrailConfigQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -293,6 +375,8 @@ export const listInterventionsQueryKey = (options?: Options<ListInterventionsDat
 
 /**
  * Halted users and the intervention log
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listInterventionsOptions = (options?: Options<ListInterventionsData>) => queryOptions<ListInterventionsResponse, ListInterventionsError, ListInterventionsResponse, ReturnType<typeof listInterventionsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -311,6 +395,8 @@ export const listInterventionsInfiniteQueryKey = (options?: Options<ListInterven
 
 /**
  * Halted users and the intervention log
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listInterventionsInfiniteOptions = (options?: Options<ListInterventionsData>) => infiniteQueryOptions<ListInterventionsResponse, ListInterventionsError, InfiniteData<ListInterventionsResponse>, QueryKey<Options<ListInterventionsData>>, string | Pick<QueryKey<Options<ListInterventionsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -338,6 +424,8 @@ export const listInterventionsInfiniteOptions = (options?: Options<ListIntervent
  * Halt the AI for a user
  *
  * The user's messages are still stored, but no AI reply is made (the chat answers 423 conversation_halted) until a resume. A reply being generated when the halt lands is kept for operators and not shown to the user. Halting a user never seen creates them.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const haltUserMutation = (options?: Partial<Options<HaltUserData>>): UseMutationOptions<HaltUserResponse, HaltUserError, Options<HaltUserData>> => {
     const mutationOptions: UseMutationOptions<HaltUserResponse, HaltUserError, Options<HaltUserData>> = {
@@ -357,6 +445,8 @@ export const haltUserMutation = (options?: Partial<Options<HaltUserData>>): UseM
  * Inject a message into a conversation
  *
  * role `system` (default): a note the AI sees in its next turn, hidden from the user. role `assistant`: the operator answers as the AI (takeover); the user sees it.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const injectMessageMutation = (options?: Partial<Options<InjectMessageData>>): UseMutationOptions<InjectMessageResponse, InjectMessageError, Options<InjectMessageData>> => {
     const mutationOptions: UseMutationOptions<InjectMessageResponse, InjectMessageError, Options<InjectMessageData>> = {
@@ -374,6 +464,8 @@ export const injectMessageMutation = (options?: Partial<Options<InjectMessageDat
 
 /**
  * Let the AI answer a halted user again
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const resumeUserMutation = (options?: Partial<Options<ResumeUserData>>): UseMutationOptions<ResumeUserResponse, ResumeUserError, Options<ResumeUserData>> => {
     const mutationOptions: UseMutationOptions<ResumeUserResponse, ResumeUserError, Options<ResumeUserData>> = {
@@ -395,6 +487,8 @@ export const listLlmRequestsQueryKey = (options?: Options<ListLlmRequestsData>) 
  * The LLM call log, newest first
  *
  * One row per LLM call (or per chat turn blocked before the LLM). Filters combine; from is inclusive and to exclusive on created_at. count is exact: the matching rows over all pages.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listLlmRequestsOptions = (options?: Options<ListLlmRequestsData>) => queryOptions<ListLlmRequestsResponse, ListLlmRequestsError, ListLlmRequestsResponse, ReturnType<typeof listLlmRequestsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -415,6 +509,8 @@ export const listLlmRequestsInfiniteQueryKey = (options?: Options<ListLlmRequest
  * The LLM call log, newest first
  *
  * One row per LLM call (or per chat turn blocked before the LLM). Filters combine; from is inclusive and to exclusive on created_at. count is exact: the matching rows over all pages.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listLlmRequestsInfiniteOptions = (options?: Options<ListLlmRequestsData>) => infiniteQueryOptions<ListLlmRequestsResponse, ListLlmRequestsError, InfiniteData<ListLlmRequestsResponse>, QueryKey<Options<ListLlmRequestsData>>, string | Pick<QueryKey<Options<ListLlmRequestsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -440,6 +536,8 @@ export const listLlmRequestsInfiniteOptions = (options?: Options<ListLlmRequests
 
 /**
  * Forget all of a user's memory
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const clearUserMemoryMutation = (options?: Partial<Options<ClearUserMemoryData>>): UseMutationOptions<ClearUserMemoryResponse, ClearUserMemoryError, Options<ClearUserMemoryData>> => {
     const mutationOptions: UseMutationOptions<ClearUserMemoryResponse, ClearUserMemoryError, Options<ClearUserMemoryData>> = {
@@ -459,6 +557,8 @@ export const getUserMemoryQueryKey = (options: Options<GetUserMemoryData>) => cr
 
 /**
  * All of a user's memory as {key: value}
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getUserMemoryOptions = (options: Options<GetUserMemoryData>) => queryOptions<GetUserMemoryResponse, GetUserMemoryError, GetUserMemoryResponse, ReturnType<typeof getUserMemoryQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -475,6 +575,8 @@ export const getUserMemoryOptions = (options: Options<GetUserMemoryData>) => que
 
 /**
  * Forget one memory key
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const deleteUserMemoryKeyMutation = (options?: Partial<Options<DeleteUserMemoryKeyData>>): UseMutationOptions<DeleteUserMemoryKeyResponse, DeleteUserMemoryKeyError, Options<DeleteUserMemoryKeyData>> => {
     const mutationOptions: UseMutationOptions<DeleteUserMemoryKeyResponse, DeleteUserMemoryKeyError, Options<DeleteUserMemoryKeyData>> = {
@@ -494,6 +596,8 @@ export const getUserMemoryKeyQueryKey = (options: Options<GetUserMemoryKeyData>)
 
 /**
  * One memory key with its value
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getUserMemoryKeyOptions = (options: Options<GetUserMemoryKeyData>) => queryOptions<GetUserMemoryKeyResponse, GetUserMemoryKeyError, GetUserMemoryKeyResponse, ReturnType<typeof getUserMemoryKeyQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -512,6 +616,8 @@ export const getUserMemoryKeyOptions = (options: Options<GetUserMemoryKeyData>) 
  * Create or replace a memory key
  *
  * The value is any JSON (null included); memory_id stays the same on replace.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const setUserMemoryMutation = (options?: Partial<Options<SetUserMemoryData>>): UseMutationOptions<SetUserMemoryResponse, SetUserMemoryError, Options<SetUserMemoryData>> => {
     const mutationOptions: UseMutationOptions<SetUserMemoryResponse, SetUserMemoryError, Options<SetUserMemoryData>> = {
@@ -527,10 +633,108 @@ export const setUserMemoryMutation = (options?: Partial<Options<SetUserMemoryDat
     return mutationOptions;
 };
 
+export const listOperatorsQueryKey = (options?: Options<ListOperatorsData>) => createQueryKey('listOperators', options);
+
+/**
+ * All operators (admins only)
+ *
+ * Needs an admin login.
+ */
+export const listOperatorsOptions = (options?: Options<ListOperatorsData>) => queryOptions<ListOperatorsResponse, ListOperatorsError, ListOperatorsResponse, ReturnType<typeof listOperatorsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listOperators({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listOperatorsQueryKey(options)
+});
+
+/**
+ * Create an operator (admins only)
+ *
+ * Needs an admin login.
+ */
+export const createOperatorMutation = (options?: Partial<Options<CreateOperatorData>>): UseMutationOptions<CreateOperatorResponse, CreateOperatorError, Options<CreateOperatorData>> => {
+    const mutationOptions: UseMutationOptions<CreateOperatorResponse, CreateOperatorError, Options<CreateOperatorData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createOperator({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Disable (and log out) or re-enable an operator (admins only)
+ *
+ * Needs an admin login.
+ */
+export const setOperatorDisabledMutation = (options?: Partial<Options<SetOperatorDisabledData>>): UseMutationOptions<SetOperatorDisabledResponse, SetOperatorDisabledError, Options<SetOperatorDisabledData>> => {
+    const mutationOptions: UseMutationOptions<SetOperatorDisabledResponse, SetOperatorDisabledError, Options<SetOperatorDisabledData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await setOperatorDisabled({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Reset an operator's password and end their sessions (admins only)
+ *
+ * Needs an admin login.
+ */
+export const resetOperatorPasswordMutation = (options?: Partial<Options<ResetOperatorPasswordData>>): UseMutationOptions<ResetOperatorPasswordResponse, ResetOperatorPasswordError, Options<ResetOperatorPasswordData>> => {
+    const mutationOptions: UseMutationOptions<ResetOperatorPasswordResponse, ResetOperatorPasswordError, Options<ResetOperatorPasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await resetOperatorPassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change an operator's role (admins only)
+ *
+ * Needs an admin login.
+ */
+export const changeOperatorRoleMutation = (options?: Partial<Options<ChangeOperatorRoleData>>): UseMutationOptions<ChangeOperatorRoleResponse, ChangeOperatorRoleError, Options<ChangeOperatorRoleData>> => {
+    const mutationOptions: UseMutationOptions<ChangeOperatorRoleResponse, ChangeOperatorRoleError, Options<ChangeOperatorRoleData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changeOperatorRole({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const getUserStateQueryKey = (options: Options<GetUserStateData>) => createQueryKey('getUserState', options);
 
 /**
  * A user's mode and activity
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getUserStateOptions = (options: Options<GetUserStateData>) => queryOptions<GetUserStateResponse, GetUserStateError, GetUserStateResponse, ReturnType<typeof getUserStateQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -549,6 +753,8 @@ export const getUserStateOptions = (options: Options<GetUserStateData>) => query
  * Set a user's mode
  *
  * mode, reason and operator come from the query string or a JSON body. Only `halted` stops the AI; setting it is a halt, and leaving it a resume (both logged as interventions). Creates the user if never seen; reason and operator not given are cleared.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const setUserStateMutation = (options?: Partial<Options<SetUserStateData>>): UseMutationOptions<SetUserStateResponse, SetUserStateError, Options<SetUserStateData>> => {
     const mutationOptions: UseMutationOptions<SetUserStateResponse, SetUserStateError, Options<SetUserStateData>> = {
@@ -568,6 +774,8 @@ export const setUserStateMutation = (options?: Partial<Options<SetUserStateData>
  * Recompute the hourly and daily rollups of a time range now
  *
  * Rewrites every UTC hour and day touching [from, to) from the raw rows (default: the last 48 hours; at most 31 days per call, never past now). Idempotent. Each instance also does this every STATS_AGGREGATION_INTERVAL_MS for the current and previous hour and day. One run at a time across instances: a call made while another run holds the lock answers 409 aggregation_running at once (that run writes the same rows; retry to include anything newer).
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const aggregateStatsMutation = (options?: Partial<Options<AggregateStatsData>>): UseMutationOptions<AggregateStatsResponse, AggregateStatsError, Options<AggregateStatsData>> => {
     const mutationOptions: UseMutationOptions<AggregateStatsResponse, AggregateStatsError, Options<AggregateStatsData>> = {
@@ -589,6 +797,8 @@ export const getStatsOverviewQueryKey = (options?: Options<GetStatsOverviewData>
  * Dashboard numbers: today (since 00:00 UTC) and the last 60 minutes
  *
  * Counts of today come from the hourly rollups of the complete hours plus the current hour computed from the raw rows (so they are exact even before an aggregation ran); the last-60-minutes figures and the user counts come straight from indexed raw rows. Latency is over successful LLM calls only.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getStatsOverviewOptions = (options?: Options<GetStatsOverviewData>) => queryOptions<GetStatsOverviewResponse, GetStatsOverviewError, GetStatsOverviewResponse, ReturnType<typeof getStatsOverviewQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -609,6 +819,8 @@ export const getStatsTimeseriesQueryKey = (options?: Options<GetStatsTimeseriesD
  * Activity per UTC hour or day, gaps filled
  *
  * Every bucket from the one holding `from` up to `to`, at most 1000. Complete buckets come from their rollups; the current bucket, and any bucket not rolled up since it ended, is computed from the raw rows. Defaults: bucket=hour, to=now, from = the last 24 hours (or 30 days by day), current bucket included.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getStatsTimeseriesOptions = (options?: Options<GetStatsTimeseriesData>) => queryOptions<GetStatsTimeseriesResponse, GetStatsTimeseriesError, GetStatsTimeseriesResponse, ReturnType<typeof getStatsTimeseriesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -629,6 +841,8 @@ export const getUserStatsQueryKey = (options: Options<GetUserStatsData>) => crea
  * One user's activity and LLM figures over all time
  *
  * first_seen and last_seen come from the user state; errors and latency from their LLM calls.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getUserStatsOptions = (options: Options<GetUserStatsData>) => queryOptions<GetUserStatsResponse, GetUserStatsError, GetUserStatsResponse, ReturnType<typeof getUserStatsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -647,6 +861,8 @@ export const listTemplatesQueryKey = (options?: Options<ListTemplatesData>) => c
 
 /**
  * List templates (active only unless include_inactive=true), oldest first
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listTemplatesOptions = (options?: Options<ListTemplatesData>) => queryOptions<ListTemplatesResponse, ListTemplatesError, ListTemplatesResponse, ReturnType<typeof listTemplatesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -665,6 +881,8 @@ export const listTemplatesInfiniteQueryKey = (options?: Options<ListTemplatesDat
 
 /**
  * List templates (active only unless include_inactive=true), oldest first
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listTemplatesInfiniteOptions = (options?: Options<ListTemplatesData>) => infiniteQueryOptions<ListTemplatesResponse, ListTemplatesError, InfiniteData<ListTemplatesResponse>, QueryKey<Options<ListTemplatesData>>, string | Pick<QueryKey<Options<ListTemplatesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -690,6 +908,8 @@ export const listTemplatesInfiniteOptions = (options?: Options<ListTemplatesData
 
 /**
  * Create a template (version 1); the first template becomes the default
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const createTemplateMutation = (options?: Partial<Options<CreateTemplateData>>): UseMutationOptions<CreateTemplateResponse, CreateTemplateError, Options<CreateTemplateData>> => {
     const mutationOptions: UseMutationOptions<CreateTemplateResponse, CreateTemplateError, Options<CreateTemplateData>> = {
@@ -709,6 +929,8 @@ export const getTemplateQueryKey = (options: Options<GetTemplateData>) => create
 
 /**
  * A template by name, with its current version
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getTemplateOptions = (options: Options<GetTemplateData>) => queryOptions<GetTemplateResponse, GetTemplateError, GetTemplateResponse, ReturnType<typeof getTemplateQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -725,6 +947,8 @@ export const getTemplateOptions = (options: Options<GetTemplateData>) => queryOp
 
 /**
  * Save a new version (never overwrites); config carries over when omitted
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const updateTemplateMutation = (options?: Partial<Options<UpdateTemplateData>>): UseMutationOptions<UpdateTemplateResponse, UpdateTemplateError, Options<UpdateTemplateData>> => {
     const mutationOptions: UseMutationOptions<UpdateTemplateResponse, UpdateTemplateError, Options<UpdateTemplateData>> = {
@@ -742,6 +966,8 @@ export const updateTemplateMutation = (options?: Partial<Options<UpdateTemplateD
 
 /**
  * Make the template available to chats
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const activateTemplateMutation = (options?: Partial<Options<ActivateTemplateData>>): UseMutationOptions<ActivateTemplateResponse, ActivateTemplateError, Options<ActivateTemplateData>> => {
     const mutationOptions: UseMutationOptions<ActivateTemplateResponse, ActivateTemplateError, Options<ActivateTemplateData>> = {
@@ -759,6 +985,8 @@ export const activateTemplateMutation = (options?: Partial<Options<ActivateTempl
 
 /**
  * Make the template unavailable to chats (not allowed for the default template)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const deactivateTemplateMutation = (options?: Partial<Options<DeactivateTemplateData>>): UseMutationOptions<DeactivateTemplateResponse, DeactivateTemplateError, Options<DeactivateTemplateData>> => {
     const mutationOptions: UseMutationOptions<DeactivateTemplateResponse, DeactivateTemplateError, Options<DeactivateTemplateData>> = {
@@ -776,6 +1004,8 @@ export const deactivateTemplateMutation = (options?: Partial<Options<DeactivateT
 
 /**
  * Make the template the default (used when a chat names none)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const setDefaultTemplateMutation = (options?: Partial<Options<SetDefaultTemplateData>>): UseMutationOptions<SetDefaultTemplateResponse, SetDefaultTemplateError, Options<SetDefaultTemplateData>> => {
     const mutationOptions: UseMutationOptions<SetDefaultTemplateResponse, SetDefaultTemplateError, Options<SetDefaultTemplateData>> = {
@@ -795,6 +1025,8 @@ export const diffTemplateVersionsQueryKey = (options: Options<DiffTemplateVersio
 
 /**
  * Differences between two versions (default: the previous and the current)
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const diffTemplateVersionsOptions = (options: Options<DiffTemplateVersionsData>) => queryOptions<DiffTemplateVersionsResponse, DiffTemplateVersionsError, DiffTemplateVersionsResponse, ReturnType<typeof diffTemplateVersionsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -813,6 +1045,8 @@ export const getTemplateHistoryQueryKey = (options: Options<GetTemplateHistoryDa
 
 /**
  * Every version, newest first
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const getTemplateHistoryOptions = (options: Options<GetTemplateHistoryData>) => queryOptions<GetTemplateHistoryResponse, GetTemplateHistoryError, GetTemplateHistoryResponse, ReturnType<typeof getTemplateHistoryQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -829,6 +1063,8 @@ export const getTemplateHistoryOptions = (options: Options<GetTemplateHistoryDat
 
 /**
  * Render a version, or unsaved content, with a sample or real user context; optionally call the LLM; stores nothing
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const previewTemplateMutation = (options?: Partial<Options<PreviewTemplateData>>): UseMutationOptions<PreviewTemplateResponse, PreviewTemplateError, Options<PreviewTemplateData>> => {
     const mutationOptions: UseMutationOptions<PreviewTemplateResponse, PreviewTemplateError, Options<PreviewTemplateData>> = {
@@ -846,6 +1082,8 @@ export const previewTemplateMutation = (options?: Partial<Options<PreviewTemplat
 
 /**
  * Save a new version with the content and config of an earlier one
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const rollbackTemplateMutation = (options?: Partial<Options<RollbackTemplateData>>): UseMutationOptions<RollbackTemplateResponse, RollbackTemplateError, Options<RollbackTemplateData>> => {
     const mutationOptions: UseMutationOptions<RollbackTemplateResponse, RollbackTemplateError, Options<RollbackTemplateData>> = {
@@ -867,6 +1105,8 @@ export const listUsersQueryKey = (options?: Options<ListUsersData>) => createQue
  * Users, most recently active first
  *
  * Filter by part of the id and by mode.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listUsersOptions = (options?: Options<ListUsersData>) => queryOptions<ListUsersResponse, ListUsersError, ListUsersResponse, ReturnType<typeof listUsersQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -887,6 +1127,8 @@ export const listUsersInfiniteQueryKey = (options?: Options<ListUsersData>): Que
  * Users, most recently active first
  *
  * Filter by part of the id and by mode.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
 export const listUsersInfiniteOptions = (options?: Options<ListUsersData>) => infiniteQueryOptions<ListUsersResponse, ListUsersError, InfiniteData<ListUsersResponse>, QueryKey<Options<ListUsersData>>, string | Pick<QueryKey<Options<ListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -911,9 +1153,71 @@ export const listUsersInfiniteOptions = (options?: Options<ListUsersData>) => in
 });
 
 /**
+ * Log in as an operator
+ *
+ * Returns a short-lived token (AUTH_TOKEN_TTL_SECONDS, default 1 h) and sets it as the httpOnly, SameSite=Strict cookie promptdev_session for the web app.
+ */
+export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> => {
+    const mutationOptions: UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await login({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Log out
+ *
+ * Clears the cookie and ends every session of this operator (all their tokens).
+ *
+ * Needs an operator login.
+ */
+export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> => {
+    const mutationOptions: UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await logout({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const getCurrentOperatorQueryKey = (options?: Options<GetCurrentOperatorData>) => createQueryKey('getCurrentOperator', options);
+
+/**
+ * The logged-in operator
+ *
+ * Needs an operator login.
+ */
+export const getCurrentOperatorOptions = (options?: Options<GetCurrentOperatorData>) => queryOptions<GetCurrentOperatorResponse, GetCurrentOperatorError, GetCurrentOperatorResponse, ReturnType<typeof getCurrentOperatorQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getCurrentOperator({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getCurrentOperatorQueryKey(options)
+});
+
+/**
  * Send a message and get the AI reply
  *
  * The template and guardrail config named are checked first (404/409: nothing is stored); then the user's message is stored, so it is never lost. A halted user gets 423 and no AI reply.
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const sendChatMessageMutation = (options?: Partial<Options<SendChatMessageData>>): UseMutationOptions<SendChatMessageResponse, SendChatMessageError, Options<SendChatMessageData>> => {
     const mutationOptions: UseMutationOptions<SendChatMessageResponse, SendChatMessageError, Options<SendChatMessageData>> = {
@@ -933,6 +1237,8 @@ export const getChatHistoryQueryKey = (options: Options<GetChatHistoryData>) => 
 
 /**
  * A user's visible messages, oldest first, newest page first
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const getChatHistoryOptions = (options: Options<GetChatHistoryData>) => queryOptions<GetChatHistoryResponse, GetChatHistoryError, GetChatHistoryResponse, ReturnType<typeof getChatHistoryQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -951,6 +1257,8 @@ export const getChatHistoryInfiniteQueryKey = (options: Options<GetChatHistoryDa
 
 /**
  * A user's visible messages, oldest first, newest page first
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const getChatHistoryInfiniteOptions = (options: Options<GetChatHistoryData>) => infiniteQueryOptions<GetChatHistoryResponse, GetChatHistoryError, InfiniteData<GetChatHistoryResponse>, QueryKey<Options<GetChatHistoryData>>, string | Pick<QueryKey<Options<GetChatHistoryData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
 // @ts-ignore
@@ -976,11 +1284,34 @@ export const getChatHistoryInfiniteOptions = (options: Options<GetChatHistoryDat
 
 /**
  * Erase a user's messages (and with include_memory=true, their memory and state)
+ *
+ * Open to anyone with CHAT_AUTH=open (development); with CHAT_AUTH=token needs a chat token for this user, an API key or an operator.
  */
 export const deleteChatHistoryMutation = (options?: Partial<Options<DeleteChatHistoryData>>): UseMutationOptions<DeleteChatHistoryResponse, DeleteChatHistoryError, Options<DeleteChatHistoryData>> => {
     const mutationOptions: UseMutationOptions<DeleteChatHistoryResponse, DeleteChatHistoryError, Options<DeleteChatHistoryData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await deleteChatHistory({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Mint a short-lived chat token for one end user (chat-scoped API key or operator)
+ *
+ * With CHAT_AUTH=token the chat routes take the user id from this token, and naming another user is 403 user_mismatch.
+ *
+ * Needs a chat-scoped API key or an admin/operator login.
+ */
+export const createChatTokenMutation = (options?: Partial<Options<CreateChatTokenData>>): UseMutationOptions<CreateChatTokenResponse, CreateChatTokenError, Options<CreateChatTokenData>> => {
+    const mutationOptions: UseMutationOptions<CreateChatTokenResponse, CreateChatTokenError, Options<CreateChatTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createChatToken({
                 ...options,
                 ...fnOptions,
                 throwOnError: true
@@ -1033,6 +1364,8 @@ export const getMetricsQueryKey = (options?: Options<GetMetricsData>) => createQ
  * Prometheus metrics of this instance (text exposition format 0.0.4)
  *
  * HTTP, chat turn and LLM latencies, LLM errors, tokens and retries, guardrail firings, halted users, open event streams, database pool, LLM circuit state and process metrics.
+ *
+ * Needs an operator or an admin-scoped API key unless METRICS_PUBLIC=true.
  */
 export const getMetricsOptions = (options?: Options<GetMetricsData>) => queryOptions<GetMetricsResponse, GetMetricsError, GetMetricsResponse, ReturnType<typeof getMetricsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
