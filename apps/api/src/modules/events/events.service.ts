@@ -14,7 +14,6 @@ import { SseClientTooSlowError, SseShuttingDownError } from '../../core/http/sse
 import { EventsUnavailableError } from './events.errors';
 import { EventSink, EventStreamOptions, EventType, LiveEvent, NewEvent } from './events.types';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
-import { EventType, LiveEvent, NewEvent } from './events.types';
 import { PgNotificationListener } from './pg-notification-listener';
 
 export const EVENTS_CHANNEL = 'promptdev_events';
