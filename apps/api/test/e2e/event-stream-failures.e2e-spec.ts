@@ -18,13 +18,20 @@ function lastErrorEvent(text: string): { code: string; statusCode: number } | un
  * An event stream read by a raw socket: paused, it is a client that never reads, and the
  * server's writes pile up in its buffers.
  */
-function rawStream(baseUrl: string, path: string): Promise<{ socket: Socket; text: () => string }> {
+function rawStream(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ socket: Socket; text: () => string }> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     let text = '';
     const socket = connect(Number(port), hostname, () => {
+      const extra = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`,
+        `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n${extra}\r\n`,
       );
     });
     socket.setEncoding('utf8');
@@ -60,7 +67,7 @@ describe('event streams end on failure', () => {
     await api.sql('ALTER TABLE events RENAME TO events_unreadable');
     try {
       const response = await fetch(`${api.baseUrl}/admin/events`, {
-        headers: { 'last-event-id': '0' },
+        headers: { ...api.authHeaders, 'last-event-id': '0' },
       });
       expect(response.status).toBe(200);
       // readSse returns once the response finished: the stream ended instead of idling on.
@@ -73,6 +80,7 @@ describe('event streams end on failure', () => {
     await eventually(async () => expect(events().openStreams).toBe(0));
     // The stream works again once the table is back.
     const feed = await openSse(`${api.baseUrl}/admin/events?user_id=${userId}`, {
+      ...api.authHeaders,
       'last-event-id': '0',
     });
     try {
@@ -83,7 +91,7 @@ describe('event streams end on failure', () => {
   });
 
   it('ends the stream of a client that never reads once its unsent bytes pass the limit', async () => {
-    const { socket, text } = await rawStream(api.baseUrl, '/admin/events');
+    const { socket, text } = await rawStream(api.baseUrl, '/admin/events', api.authHeaders);
     socket.pause();
     await eventually(async () => expect(events().openStreams).toBe(1));
     // ~64 KB per event: the kernel's socket buffers take the first megabytes, then the

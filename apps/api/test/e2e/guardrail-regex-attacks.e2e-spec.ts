@@ -108,7 +108,7 @@ describe('guardrail regexes under attack', () => {
       const slowestHealth = await whilePollingHealth(async () => {
         const response = await fetch(`${api.baseUrl}/chat/stream`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...api.authHeaders, 'content-type': 'application/json' },
           body: JSON.stringify({
             user_id: userId,
             message: attack.message,

@@ -10,7 +10,7 @@ async function sendBytes(api: TestApp, method: string, path: string, bytes: Uint
   const response = await fetch(`${api.baseUrl}${path}`, {
     method,
     body: bytes,
-    headers: { 'content-type': 'application/json' },
+    headers: { ...api.authHeaders, 'content-type': 'application/json' },
   });
   return {
     status: response.status,
