@@ -94,7 +94,8 @@ function listToStrings(items: Value[], separator: string, meter: Meter): string 
   for (const item of items) {
     const part = item === undefined || item === null ? '' : toJsString(item, meter);
     length += part.length + (parts.length > 0 ? separator.length : 0);
-    meter.string(length);
+    meter.fits(length);
+    meter.work(part.length + separator.length);
     parts.push(part);
   }
   return parts.join(separator);
@@ -171,8 +172,6 @@ function escapeHtml(value: string, meter: Meter): string {
   return value.replace(/[&"'<>]/g, (character) => ESCAPES[character]!);
 }
 
-const TAGS = /<\/?([a-z][a-z0-9]*)\b[^>]*>|<!--[\s\S]*?-->/gi;
-
 /** The tests of `is` and of select/reject, by name (Nunjucks' own, no `callable` of JS). */
 export const TESTS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['callable', builtin(['value'], (_m, [value]) => isCallable(value))],
@@ -193,7 +192,14 @@ export const TESTS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['le', builtin(['value', 'other'], (m, [a, b]) => compare('<=', a, b, m))],
   ['lessthan', builtin(['value', 'other'], (m, [a, b]) => compare('<', a, b, m))],
   ['lt', builtin(['value', 'other'], (m, [a, b]) => compare('<', a, b, m))],
-  ['lower', builtin(['value'], (m, [value]) => text(value, m).toLowerCase() === unwrap(value))],
+  [
+    'lower',
+    builtin(['value'], (m, [value]) => {
+      const string = text(value, m);
+      m.work(string.length);
+      return string.toLowerCase() === unwrap(value);
+    }),
+  ],
   ['ne', builtin(['value', 'other'], (_m, [value, other]) => value !== other)],
   ['null', builtin(['value'], (_m, [value]) => value === null)],
   ['number', builtin(['value'], (_m, [value]) => typeof value === 'number')],
@@ -201,7 +207,14 @@ export const TESTS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['string', builtin(['value'], (_m, [value]) => typeof value === 'string')],
   ['truthy', builtin(['value'], (_m, [value]) => truthy(value))],
   ['undefined', builtin(['value'], (_m, [value]) => value === undefined)],
-  ['upper', builtin(['value'], (m, [value]) => text(value, m).toUpperCase() === unwrap(value))],
+  [
+    'upper',
+    builtin(['value'], (m, [value]) => {
+      const string = text(value, m);
+      m.work(string.length);
+      return string.toUpperCase() === unwrap(value);
+    }),
+  ],
   ['iterable', builtin(['value'], (_m, [value]) => isList(value) || isText(value))],
   ['mapping', builtin(['value'], (_m, [value]) => isDict(value) || value instanceof Cycler)],
 ]);
@@ -532,41 +545,31 @@ export const FILTERS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
         const get = truthy(attribute) ? attributeGetter(attribute, m) : (item: Value) => item;
         const caseful = truthy(caseSensitive);
         const down = truthy(reversed);
-        return stableSort(
-          items,
+        // Keys once per item (lower-casing a long string per comparison would be costly).
+        const keys = items.map((item) => {
+          const key = get(item);
+          if (isText(key) && !caseful) m.work((unwrap(key) as string).length);
+          return key;
+        });
+        const order = items.map((_item, index) => index);
+        const bothText = (x: number, y: number) => isText(keys[x]) && isText(keys[y]);
+        const lowered = keys.map((key) => (isText(key) ? sortKey(key, caseful) : key));
+        const sorted = stableSort(
+          order,
           (a, b) => {
-            let x = get(a);
-            let y = get(b);
-            if (isText(x) && isText(y)) {
-              x = sortKey(x, caseful);
-              y = sortKey(y, caseful);
-            }
+            const x = bothText(a as number, b as number) ? lowered[a as number] : keys[a as number];
+            const y = bothText(a as number, b as number) ? lowered[b as number] : keys[b as number];
             if (compare('<', x, y, m)) return down ? 1 : -1;
             if (compare('>', x, y, m)) return down ? -1 : 1;
             return 0;
           },
           m,
         );
+        return sorted.map((index) => items[index as number]);
       },
     ),
   ],
   ['string', builtin(['value'], (_m, [value]) => value)],
-  [
-    'striptags',
-    builtin(['value', 'preserve_linebreaks'], (m, [value, preserve]) => {
-      const string = text(value, m);
-      m.work(string.length * 4);
-      const trimmed = string.replace(TAGS, '').replace(/^\s*|\s*$/g, '');
-      const result = truthy(preserve)
-        ? trimmed
-            .replace(/^ +| +$/gm, '')
-            .replace(/ +/g, ' ')
-            .replace(/(\r\n)/g, '\n')
-            .replace(/\n\n\n+/g, '\n\n')
-        : trimmed.replace(/\s+/gi, ' ');
-      return keepMarkup(value, result);
-    }),
-  ],
   [
     'sum',
     builtin(['value', 'attribute', 'start'], (m, [value, attribute, start]) => {
@@ -590,7 +593,8 @@ export const FILTERS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     builtin(['value'], (m, [value]) => {
       const string = text(value, m);
       m.work(string.length);
-      return keepMarkup(value, string.replace(/^\s*|\s*$/g, ''));
+      // String.prototype.trim strips exactly what /^\s*|\s*$/ does, in linear time.
+      return keepMarkup(value, string.trim());
     }),
   ],
   [
@@ -637,7 +641,8 @@ export const FILTERS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
     'wordcount',
     builtin(['value'], (m, [value]) => {
       const string = text(value, m);
-      m.work(string.length);
+      // A regular-expression scan that builds a list costs more per character.
+      m.work(string.length * 16);
       const words = string ? string.match(/\w+/g) : null;
       return words ? words.length : null;
     }),
@@ -710,10 +715,10 @@ function split(string: string, separator: Value, maxSplit: Value, m: Meter): str
     parts = string.trim() === '' ? [] : string.trim().split(/\s+/, maxItems + 1);
     if (limit >= 0 && parts.length > limit + 1) {
       // Python keeps the rest of the string, untouched, as the last part.
-      const head = string.trimStart().split(/\s+/, limit);
-      let rest = string.trimStart();
-      for (const part of head) rest = rest.slice(part.length).trimStart();
-      parts = [...head, rest];
+      const word = /\S+/g;
+      const head: string[] = [];
+      while (head.length < limit) head.push(word.exec(string)![0]);
+      parts = [...head, string.slice(word.lastIndex).trimStart()];
     }
   } else {
     const by = toJsString(separator, m);

@@ -115,7 +115,7 @@ No history yet.
     `{{ name | default("there") | upper }} {{ name | default("x") | lower | replace("a", "4") }}
 {{ message | wordcount }} {{ message | length }} {{ message | title }} {{ "a-b-c" | replace("-", "+", 1) }}
 {{ message | center(40) }}|{{ "long text here" | truncate(9, true) }}|{{ "long text here" | truncate(9, false, "…") }}
-{{ "<b>bold</b> and <i>it</i>" | striptags }} {{ "x<y & \\"z\\"" | escape }} {{ "x<y" | safe }} {{ "line1\\nline2" | nl2br }}
+{{ "x<y & \\"z\\"" | escape }} {{ "x<y" | safe }} {{ "line1\\nline2" | nl2br }}
 {{ "hello world" | urlencode }} {{ {"a": 1, "b": "x y"} | urlencode }} {{ user_id | reverse }} {{ "  pad  " | trim }}.`,
   ],
   [

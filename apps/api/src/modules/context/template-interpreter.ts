@@ -6,6 +6,7 @@ import {
   compare,
   concat,
   DEFAULT_TEMPLATE_BUDGETS,
+  Dict,
   dictKeys,
   GlobalFunction,
   isCallable,
@@ -116,8 +117,9 @@ const isNode = (value: unknown): value is TemplateNode =>
   typeof (value as TemplateNode).typename === 'string' &&
   Array.isArray((value as TemplateNode).fields);
 
+// The parser's node lists hold only nodes (checked when the template is compiled).
 const children = (node: TemplateNode): TemplateNode[] =>
-  Array.isArray(node.children) ? (node.children as unknown[]).filter(isNode) : [];
+  Array.isArray(node.children) ? (node.children as TemplateNode[]) : [];
 
 /** The test name of `x is name` / `x is name(args)`; `none` parses as a literal null. */
 function testName(node: TemplateNode): string | undefined {
@@ -213,6 +215,7 @@ function checkTree(node: TemplateNode): void {
       const value = current[field];
       for (const child of Array.isArray(value) ? (value as unknown[]) : [value]) {
         if (isNode(child)) pending.push(child);
+        else if (field === 'children') throw compileError(current, 'unexpected template content');
       }
     }
   }
@@ -383,14 +386,15 @@ class Render {
     let length: number | undefined;
     const body = node.body as TemplateNode;
     const bind = (index: number, count: number) => {
-      const loop = newDict();
-      loop.index = index + 1;
-      loop.index0 = index;
-      loop.revindex = count - index;
-      loop.revindex0 = count - index - 1;
-      loop.first = index === 0;
-      loop.last = index === count - 1;
-      loop.length = count;
+      const loop: Dict = {
+        index: index + 1,
+        index0: index,
+        revindex: count - index,
+        revindex0: count - index - 1,
+        first: index === 0,
+        last: index === count - 1,
+        length: count,
+      };
       frame.set('loop', loop);
     };
     if (truthy(items)) {
@@ -452,7 +456,11 @@ class Render {
     let matched = false;
     for (const each of cases) {
       if (!matched)
-        matched = strictEquals(subject, this.evaluate(each.cond as TemplateNode, frame));
+        matched = strictEquals(
+          subject,
+          this.evaluate(each.cond as TemplateNode, frame),
+          this.meter,
+        );
       if (!matched) continue;
       const body = each.body as TemplateNode;
       // As in JavaScript's switch: an empty case falls through to the next one.
@@ -593,10 +601,10 @@ class Render {
           result = !looseEquals(result, right, this.meter);
           break;
         case '===':
-          result = strictEquals(result, right);
+          result = strictEquals(result, right, this.meter);
           break;
         case '!==':
-          result = !strictEquals(result, right);
+          result = !strictEquals(result, right, this.meter);
           break;
         case '<':
         case '>':
@@ -615,12 +623,13 @@ class Render {
   private contains(container: Value, item: Value, node: TemplateNode): boolean {
     if (isList(container)) {
       this.meter.step(container.length);
-      return container.some((each) => each === item);
+      return container.some((each) => strictEquals(each, item, this.meter));
     }
     if (isText(container)) {
       const text = unwrap(container) as string;
-      this.meter.work(text.length);
-      return text.includes(toJsString(unwrap(item), this.meter));
+      const part = toJsString(unwrap(item), this.meter);
+      this.meter.work(text.length + part.length);
+      return text.includes(part);
     }
     if (isDict(container)) return Object.hasOwn(container, toJsString(unwrap(item), this.meter));
     this.at(node);

@@ -93,7 +93,7 @@ export interface TemplateBudgets {
 }
 
 export const DEFAULT_TEMPLATE_BUDGETS: TemplateBudgets = {
-  maxSteps: 200_000,
+  maxSteps: 100_000,
   maxLoopIterations: 10_000,
   maxOutputChars: 1_000_000,
   maxStringChars: 1_000_000,
@@ -154,9 +154,15 @@ export class Meter {
 
   /** Checks a string's length before it is built, then pays for building it. */
   string(length: number): void {
-    if (length > this.budgets.maxStringChars)
-      this.fail('string_chars', this.budgets.maxStringChars);
+    this.fits(length);
     this.work(length);
+  }
+
+  /** Checks the length a string being assembled piece by piece has reached. */
+  fits(length: number): void {
+    if (length > this.budgets.maxStringChars) {
+      this.fail('string_chars', this.budgets.maxStringChars);
+    }
   }
 
   list(length: number): void {
@@ -229,7 +235,8 @@ export function toJsString(value: Value, meter: Meter, depth = 0): string {
     for (const item of items) {
       const part = item === undefined || item === null ? '' : toJsString(item, meter, depth + 1);
       length += part.length + 1;
-      meter.string(length);
+      meter.fits(length);
+      meter.work(part.length);
       parts.push(part);
     }
     return parts.join(',');
@@ -278,11 +285,15 @@ export function looseEquals(left: Value, right: Value, meter: Meter): boolean {
   const a = left instanceof Markup ? left.value : leftIsObject ? toPrimitive(left, meter) : left;
   const b =
     right instanceof Markup ? right.value : rightIsObject ? toPrimitive(right, meter) : right;
+  chargeComparison(a as Primitive, b as Primitive, meter);
   // Primitives: JavaScript's own `==` is exactly the rule.
   return a == b;
 }
 
-export function strictEquals(left: Value, right: Value): boolean {
+export function strictEquals(left: Value, right: Value, meter?: Meter): boolean {
+  if (meter && typeof left === 'string' && typeof right === 'string') {
+    meter.work(Math.min(left.length, right.length));
+  }
   return left === right;
 }
 
@@ -295,6 +306,7 @@ export function compare(
 ): boolean {
   const a = toPrimitive(unwrap(left), meter);
   const b = toPrimitive(unwrap(right), meter);
+  chargeComparison(a, b, meter);
   switch (op) {
     case '<':
       return (a as number) < (b as number);
@@ -305,6 +317,11 @@ export function compare(
     default:
       return (a as number) >= (b as number);
   }
+}
+
+/** Comparing two strings reads up to the shorter one's length. */
+function chargeComparison(a: Primitive, b: Primitive, meter: Meter): void {
+  if (typeof a === 'string' && typeof b === 'string') meter.work(Math.min(a.length, b.length));
 }
 
 /** JavaScript's `+`: numbers add, anything else concatenates as strings (length-checked). */
@@ -350,7 +367,8 @@ export function toJson(value: Value, indent: string, meter: Meter): string | und
     const parts: string[] = [];
     const keep = (part: string) => {
       length += part.length + separator.length;
-      meter.string(length);
+      meter.fits(length);
+      meter.work(part.length);
       parts.push(part);
     };
     if (Array.isArray(item)) {
