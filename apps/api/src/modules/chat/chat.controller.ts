@@ -89,7 +89,11 @@ export class ChatController {
     type: ErrorResponseDto,
     description: 'conversation_halted: details {reason, operator, message_stored}',
   })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description:
+      'validation_failed; template_render_failed (details {template, reason, line, column, budget?})',
+  })
   @ApiBadGatewayResponse({
     type: ErrorResponseDto,
     description: 'llm_unavailable (after retries), llm_rejected',
@@ -126,7 +130,11 @@ export class ChatController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'malformed_json' })
-  @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorResponseDto,
+    description:
+      'validation_failed; template_render_failed (details {template, reason, line, column, budget?})',
+  })
   async streamChatMessage(
     @Body() body: ChatRequestDto,
     @Req() request: FastifyRequest,

@@ -35,8 +35,9 @@ import {
 import { PromptsService } from './prompts.service';
 
 const TEMPLATE_INVALID =
-  'template_invalid: the content does not compile, loads another template, fails to render or ' +
-  'renders too slowly; details: {line, column, reason}';
+  'template_invalid: the content does not compile, uses what templates cannot (another ' +
+  'template, an unknown filter or test), fails to render or exceeds a render budget; ' +
+  'details: {line, column, reason, kind, budget?}';
 
 @ApiTags('templates')
 @Controller('admin/templates')
