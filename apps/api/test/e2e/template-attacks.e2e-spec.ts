@@ -181,10 +181,15 @@ describe('template attacks over HTTP', () => {
     expect(health.status).toBe(200);
     expect(healthMs).toBeLessThan(1000);
     expect(chat.status).toBe(200);
-    expect(chatMs).toBeLessThan(3000);
+    // Generous: on the embedded database the forty previews' queries share one thread with
+    // the chat's. Before, the chat waited behind every render in the worker queue (7.8 s).
+    expect(chatMs).toBeLessThan(6000);
     for (const result of results) {
       expect(result.status).toBe(200);
-      expect((result.body as { rendered: string }).rendered).toContain('2999+2999');
+      const body = result.body as { rendered: string; render_time_ms: number };
+      expect(body.rendered).toContain('2999+2999');
+      // Each render is short: nothing queues behind it for long.
+      expect(body.render_time_ms).toBeLessThan(250);
     }
   });
 
