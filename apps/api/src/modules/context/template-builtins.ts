@@ -772,8 +772,30 @@ const STRING_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
     },
   ],
   ['count', (m, s, [part]) => countOf(str(s), toJsString(part, m), m)],
+  ['slice', (m, s, [start, end]) => sliced(str(s), start, end, m) as string],
+  ['substring', (m, s, [start, end]) => substring(str(s), start, end, m)],
+  ['indexOf', (m, s, [part]) => (m.work(str(s).length), str(s).indexOf(toJsString(part, m)))],
   ['find', (m, s, [part]) => (m.work(str(s).length), str(s).indexOf(toJsString(part, m)))],
 ]);
+
+/** JavaScript's slice of a string or list: a part, never more than the whole. */
+function sliced(target: string | Value[], start: Value, end: Value, m: Meter): string | Value[] {
+  const from = start === undefined ? undefined : toNumber(start, m);
+  const to = end === undefined ? undefined : toNumber(end, m);
+  const part = target.slice(from, to);
+  if (typeof part === 'string') m.work(part.length);
+  else m.list(part.length);
+  return part;
+}
+
+function substring(string: string, start: Value, end: Value, m: Meter): string {
+  const part = string.substring(
+    toNumber(start ?? 0, m),
+    end === undefined ? undefined : toNumber(end, m),
+  );
+  m.work(part.length);
+  return part;
+}
 
 function countOf(string: string, part: string, m: Meter): number {
   m.work(string.length);
@@ -816,6 +838,16 @@ const DICT_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
   ],
 ]);
 
+// JavaScript's array methods that Nunjucks templates use.
+const LIST_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
+  ['slice', (m, l, [start, end]) => sliced(l as Value[], start, end, m) as Value[]],
+  [
+    'join',
+    (m, l, [separator]) =>
+      listToStrings(l as Value[], separator === undefined ? ',' : toJsString(separator, m), m),
+  ],
+]);
+
 const CYCLER_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
   ['next', (_m, c) => (c as Cycler).next()],
   ['reset', (_m, c) => (c as Cycler).reset()],
@@ -825,6 +857,7 @@ const CYCLER_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
 export function methodOf(target: Value, name: string): Method | undefined {
   if (isText(target)) return STRING_METHODS.get(name);
   if (isDict(target)) return DICT_METHODS.get(name);
+  if (isList(target)) return LIST_METHODS.get(name);
   if (target instanceof Cycler) return CYCLER_METHODS.get(name);
   return undefined;
 }
@@ -832,5 +865,6 @@ export function methodOf(target: Value, name: string): Method | undefined {
 export const METHOD_NAMES = {
   string: [...STRING_METHODS.keys()],
   dict: [...DICT_METHODS.keys()],
+  list: [...LIST_METHODS.keys()],
   cycler: [...CYCLER_METHODS.keys()],
 };

@@ -119,6 +119,12 @@ No history yet.
 {{ "hello world" | urlencode }} {{ {"a": 1, "b": "x y"} | urlencode }} {{ user_id | reverse }} {{ "  pad  " | trim }}.`,
   ],
   [
+    "JavaScript's string and list methods that Nunjucks templates use",
+    `{{ now.slice(0, 4) }} {{ now.slice(-1) }} {{ user_id.substring(1) }} {{ user_id.substring(1, 2) }} {{ "abc".indexOf("c") }}
+{{ history.slice(-2) | length }} {{ history.slice(1, 2) | length }} {{ [1, 2, 3].join("-") }} {{ [1, none, 3].join() }}
+{{ message.toUpperCase() }} {{ message.toLowerCase() }} [{{ message.trim() }}] {{ message.startsWith("Can") }} {{ message.includes("help") }}`,
+  ],
+  [
     'filters on lists and numbers',
     `{{ goals | default([]) | join(", ") }} {{ goals | default([]) | length }} {{ (goals or ["?"]) | first }} {{ (goals or ["?"]) | last }}
 {{ [3, 1, 2] | sort | join }} {{ [3, 1, 2] | sort(true) | join }} {{ ["b", "A", "c"] | sort | join }} {{ ["b", "A", "c"] | sort(false, true) | join }}
