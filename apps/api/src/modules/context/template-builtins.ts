@@ -772,7 +772,7 @@ const STRING_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
     },
   ],
   ['count', (m, s, [part]) => countOf(str(s), toJsString(part, m), m)],
-  ['slice', (m, s, [start, end]) => sliced(str(s), start, end, m) as string],
+  ['slice', (m, s, [start, end]) => sliced(str(s), start, end, m)],
   ['substring', (m, s, [start, end]) => substring(str(s), start, end, m)],
   ['indexOf', (m, s, [part]) => (m.work(str(s).length), str(s).indexOf(toJsString(part, m)))],
   ['find', (m, s, [part]) => (m.work(str(s).length), str(s).indexOf(toJsString(part, m)))],
@@ -840,7 +840,7 @@ const DICT_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
 
 // JavaScript's array methods that Nunjucks templates use.
 const LIST_METHODS: ReadonlyMap<string, Method> = new Map<string, Method>([
-  ['slice', (m, l, [start, end]) => sliced(l as Value[], start, end, m) as Value[]],
+  ['slice', (m, l, [start, end]) => sliced(l as Value[], start, end, m)],
   [
     'join',
     (m, l, [separator]) =>
