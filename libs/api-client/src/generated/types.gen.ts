@@ -2690,7 +2690,7 @@ export type CreateTemplateErrors = {
      */
     409: ErrorResponseDto;
     /**
-     * validation_failed: details.fields lists each bad, missing or unknown field and why (config keys as config.<key>); or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     * validation_failed: details.fields lists each bad, missing or unknown field and why (config keys as config.<key>); or template_invalid: the content does not compile, uses what templates cannot (another template, an unknown filter or test), fails to render or exceeds a render budget; details: {line, column, reason, kind, budget?}
      */
     422: ErrorResponseDto;
     /**
@@ -2770,7 +2770,7 @@ export type UpdateTemplateErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, uses what templates cannot (another template, an unknown filter or test), fails to render or exceeds a render budget; details: {line, column, reason, kind, budget?}
      */
     422: ErrorResponseDto;
     /**
@@ -3037,7 +3037,7 @@ export type PreviewTemplateErrors = {
      */
     404: ErrorResponseDto;
     /**
-     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, loads another template, fails to render or renders too slowly; details: {line, column, reason}
+     * validation_failed: details.fields lists each bad, missing or unknown field and why; or template_invalid: the content does not compile, uses what templates cannot (another template, an unknown filter or test), fails to render or exceeds a render budget; details: {line, column, reason, kind, budget?}
      */
     422: ErrorResponseDto;
     /**
@@ -3282,7 +3282,7 @@ export type SendChatMessageErrors = {
      */
     409: ErrorResponseDto;
     /**
-     * validation_failed, guardrail_blocked, idempotency_key_reused
+     * validation_failed, guardrail_blocked, idempotency_key_reused; template_render_failed (details {template, reason, line, column, budget?})
      */
     422: ErrorResponseDto;
     /**
@@ -3487,7 +3487,7 @@ export type StreamChatMessageErrors = {
      */
     409: ErrorResponseDto;
     /**
-     * validation_failed, idempotency_key_reused
+     * validation_failed, idempotency_key_reused; template_render_failed (details {template, reason, line, column, budget?})
      */
     422: ErrorResponseDto;
     /**

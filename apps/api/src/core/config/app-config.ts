@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { DEFAULT_TEMPLATE_BUDGETS, TemplateBudgets } from '../../modules/context/template-values';
 
 export type LlmApi = 'openai' | 'llamacpp';
 export type ChatAuthMode = 'open' | 'token';
@@ -78,7 +79,8 @@ export class AppConfig {
   /** How often retention runs (daily; 0 under test, where tests run it on demand). */
   readonly retentionIntervalMs!: number;
   readonly logLevel!: LogLevel;
-  readonly templateRenderTimeoutMs!: number;
+  /** Limits on the work of one template render (spec section 4, step 6). */
+  readonly templateBudgets!: TemplateBudgets;
   /** SSE comment sent to idle event streams so proxies keep them open. */
   readonly eventsHeartbeatMs!: number;
   /** Safety net behind LISTEN/NOTIFY (and the only path on the embedded database). */
@@ -265,7 +267,44 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     retentionDays: integer('RETENTION_DAYS', undefined, 1, 36500),
     retentionIntervalMs: nodeEnv === 'test' ? 0 : 86400000,
     logLevel: oneOf<LogLevel>('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
-    templateRenderTimeoutMs: integer('TEMPLATE_RENDER_TIMEOUT_MS', 200, 10, 10000)!,
+    templateBudgets: {
+      maxSteps: integer(
+        'TEMPLATE_MAX_STEPS',
+        DEFAULT_TEMPLATE_BUDGETS.maxSteps,
+        1000,
+        100_000_000,
+      )!,
+      maxLoopIterations: integer(
+        'TEMPLATE_MAX_LOOP_ITERATIONS',
+        DEFAULT_TEMPLATE_BUDGETS.maxLoopIterations,
+        10,
+        10_000_000,
+      )!,
+      maxOutputChars: integer(
+        'TEMPLATE_MAX_OUTPUT_CHARS',
+        DEFAULT_TEMPLATE_BUDGETS.maxOutputChars,
+        100,
+        100_000_000,
+      )!,
+      maxStringChars: integer(
+        'TEMPLATE_MAX_STRING_CHARS',
+        DEFAULT_TEMPLATE_BUDGETS.maxStringChars,
+        100,
+        100_000_000,
+      )!,
+      maxListItems: integer(
+        'TEMPLATE_MAX_LIST_ITEMS',
+        DEFAULT_TEMPLATE_BUDGETS.maxListItems,
+        10,
+        10_000_000,
+      )!,
+      maxCallDepth: integer(
+        'TEMPLATE_MAX_CALL_DEPTH',
+        DEFAULT_TEMPLATE_BUDGETS.maxCallDepth,
+        1,
+        1000,
+      )!,
+    },
     eventsHeartbeatMs: integer('EVENTS_HEARTBEAT_MS', 15000, 100, 600000)!,
     eventsPollMs: integer('EVENTS_POLL_MS', 1000, 20, 60000)!,
     eventsRetentionHours: integer('EVENTS_RETENTION_HOURS', 24, 1, 720)!,

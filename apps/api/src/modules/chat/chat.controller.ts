@@ -112,7 +112,8 @@ export class ChatController {
   })
   @ApiUnprocessableEntityResponse({
     type: ErrorResponseDto,
-    description: 'validation_failed, guardrail_blocked, idempotency_key_reused',
+    description:
+      'validation_failed, guardrail_blocked, idempotency_key_reused; template_render_failed (details {template, reason, line, column, budget?})',
   })
   @ApiBadGatewayResponse({
     type: ErrorResponseDto,
@@ -163,7 +164,8 @@ export class ChatController {
   @idempotencyHeader
   @ApiUnprocessableEntityResponse({
     type: ErrorResponseDto,
-    description: 'validation_failed, idempotency_key_reused',
+    description:
+      'validation_failed, idempotency_key_reused; template_render_failed (details {template, reason, line, column, budget?})',
   })
   async streamChatMessage(
     @Body() body: ChatRequestDto,

@@ -1,4 +1,5 @@
 import { ConflictError, DomainError, ValidationFailedError } from '../../core/errors/domain-error';
+import type { TemplateProblem } from '../context/template-error';
 
 /** The user is halted: their message was stored, no AI reply is made (spec section 4, step 3). */
 export class ConversationHaltedError extends DomainError {
@@ -12,14 +13,19 @@ export class ConversationHaltedError extends DomainError {
   }
 }
 
-/** A stored template failed to render with this user's data. */
+/**
+ * A stored template failed to render with this user's data (a render error, or a render
+ * budget it exceeded, named in `budget`). The template is at fault, not the server: 422.
+ */
 export class TemplateRenderFailedError extends DomainError {
-  constructor(templateName: string, reason: string, line: number | null, column: number | null) {
-    super(500, 'template_render_failed', `Template ${templateName} failed to render: ${reason}`, {
+  constructor(templateName: string, problem: TemplateProblem) {
+    const { reason, line, column, budget } = problem;
+    super(422, 'template_render_failed', `Template ${templateName} failed to render: ${reason}`, {
       template: templateName,
       reason,
       line,
       column,
+      ...(budget === undefined ? {} : { budget }),
     });
   }
 }

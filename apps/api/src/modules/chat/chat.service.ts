@@ -435,11 +435,10 @@ export class ChatService {
     });
     let rendered: string;
     try {
-      rendered = (await this.renderer.renderWithTimeout(template.content, variables)).output;
+      rendered = this.renderer.render(template.content, variables).output;
     } catch (error) {
-      if (error instanceof TemplateRenderError) {
-        throw new TemplateRenderFailedError(template.name, error.reason, error.line, error.column);
-      }
+      if (error instanceof TemplateRenderError)
+        throw new TemplateRenderFailedError(template.name, error);
       throw error;
     }
     // System instructions of the guardrail config come first, highest priority first.

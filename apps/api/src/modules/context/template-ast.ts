@@ -2,7 +2,7 @@ import nunjucks from 'nunjucks';
 import { parseTemplateError } from './template-error';
 
 /** The shape of Nunjucks' parse tree (undocumented, stable since 2.x; see nunjucks/src/nodes.js). */
-interface TemplateNode {
+export interface TemplateNode {
   typename: string;
   fields: string[];
   lineno: number;

@@ -64,7 +64,8 @@ describe('parseTemplateError', () => {
       column: null,
     });
     const original = new TemplateRenderError({
-      kind: 'timeout',
+      kind: 'budget',
+      budget: 'steps',
       reason: 'slow',
       line: null,
       column: null,

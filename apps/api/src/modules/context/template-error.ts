@@ -1,31 +1,46 @@
-export type TemplateErrorKind = 'syntax' | 'render' | 'timeout' | 'resources';
+export type TemplateErrorKind = 'syntax' | 'render' | 'budget';
 
-/** Where and why a template failed; plain data so it can cross the worker boundary. */
+/** The budgets a render can exceed (see TemplateBudgets). */
+export type TemplateBudgetName =
+  'steps' | 'loop_iterations' | 'output_chars' | 'string_chars' | 'list_items' | 'call_depth';
+
+/** Where and why a template failed. */
 export interface TemplateProblem {
   kind: TemplateErrorKind;
   reason: string;
   line: number | null;
   column: number | null;
+  /** Which budget ran out (kind `budget` only). */
+  budget?: TemplateBudgetName;
 }
 
-/** A template that does not compile, fails while rendering, or renders too slowly. */
+/** A template that does not compile, fails while rendering, or exceeds a render budget. */
 export class TemplateRenderError extends Error implements TemplateProblem {
   readonly kind: TemplateErrorKind;
   readonly reason: string;
   readonly line: number | null;
   readonly column: number | null;
+  readonly budget?: TemplateBudgetName;
 
-  constructor({ kind, reason, line, column }: TemplateProblem) {
+  constructor({ kind, reason, line, column, budget }: TemplateProblem) {
     super(line === null ? reason : `${reason} (${describePosition(line, column)})`);
     this.name = 'TemplateRenderError';
     this.kind = kind;
     this.reason = reason;
     this.line = line;
     this.column = column;
+    if (budget !== undefined) this.budget = budget;
   }
 
   toProblem(): TemplateProblem {
-    return { kind: this.kind, reason: this.reason, line: this.line, column: this.column };
+    const problem: TemplateProblem = {
+      kind: this.kind,
+      reason: this.reason,
+      line: this.line,
+      column: this.column,
+    };
+    if (this.budget !== undefined) problem.budget = this.budget;
+    return problem;
   }
 }
 

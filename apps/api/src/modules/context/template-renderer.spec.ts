@@ -2,9 +2,9 @@ import { loadConfig } from '../../core/config/app-config';
 import { TemplateRenderError } from './template-error';
 import { TemplateRenderer } from './template-renderer';
 
-async function renderError(promise: Promise<unknown>): Promise<TemplateRenderError> {
+function renderError(render: () => unknown): TemplateRenderError {
   try {
-    await promise;
+    render();
   } catch (error) {
     expect(error).toBeInstanceOf(TemplateRenderError);
     return error as TemplateRenderError;
@@ -12,118 +12,109 @@ async function renderError(promise: Promise<unknown>): Promise<TemplateRenderErr
   throw new Error('expected the render to fail');
 }
 
-describe('TemplateRenderer (worker threads)', () => {
+const NESTED_LOOPS =
+  '{% for i in range(0, 10000) %}{% for j in range(0, 10000) %}{% for k in range(0, 10000) %}{% endfor %}{% endfor %}{% endfor %}';
+
+describe('TemplateRenderer (interpreted, within budgets)', () => {
   const renderer = new TemplateRenderer(loadConfig({ NODE_ENV: 'test' }));
 
-  beforeAll(() => renderer.onApplicationBootstrap());
-  afterAll(() => renderer.onModuleDestroy());
-
-  it('renders in a worker with the hardened environment', async () => {
-    const result = await renderer.renderWithTimeout('Hi {{ name }}{{ range.constructor }}!', {
-      name: 'Alex',
-    });
+  it('renders on the calling thread with the interpreter', () => {
+    const result = renderer.render('Hi {{ name }}{{ range.constructor }}!', { name: 'Alex' });
     expect(result.output).toBe('Hi Alex!');
     expect(result.renderTimeMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('stops a render that runs past the deadline without blocking this thread', async () => {
+  it('stops a runaway render at its loop budget, quickly', () => {
     const started = performance.now();
-    let ticks = 0;
-    const ticker = setInterval(() => (ticks += 1), 10);
-    const error = await renderError(
-      renderer.renderWithTimeout(
-        '{% for i in range(0, 10000) %}{% for j in range(0, 10000) %}{% for k in range(0, 10000) %}{% endfor %}{% endfor %}{% endfor %}',
-        {},
-        200,
-      ),
-    );
-    clearInterval(ticker);
+    const error = renderError(() => renderer.render(NESTED_LOOPS, {}));
     expect(error.toProblem()).toEqual({
-      kind: 'timeout',
-      reason: 'rendering took longer than 200 ms',
-      line: null,
-      column: null,
+      kind: 'budget',
+      budget: 'loop_iterations',
+      reason: "the template's loops run more than 10000 iterations",
+      line: 1,
+      column: expect.any(Number),
     });
-    expect(performance.now() - started).toBeLessThan(2000);
-    // The event loop kept running while the worker was busy.
-    expect(ticks).toBeGreaterThan(5);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it('stays fast after replacing a timed-out worker, and for many renders at once', async () => {
-    await renderError(
-      renderer.renderWithTimeout(
-        '{% for i in range(0, 10000) %}{% for j in range(0, 10000) %}{% endfor %}{% endfor %}',
-        {},
-        50,
-      ),
+  it('uses the budgets of the configuration', () => {
+    const strict = new TemplateRenderer(
+      loadConfig({
+        NODE_ENV: 'test',
+        TEMPLATE_MAX_LOOP_ITERATIONS: '10',
+        TEMPLATE_MAX_STEPS: '1000',
+      }),
     );
-    const results = await Promise.all(
-      Array.from({ length: 40 }, (_, index) =>
-        renderer.renderWithTimeout('{{ n * 2 }}', { n: index }),
-      ),
+    expect(strict.render('{% for i in range(10) %}{{ i }}{% endfor %}', {}).output).toBe(
+      '0123456789',
     );
-    expect(results.map((result) => result.output)).toEqual(
-      Array.from({ length: 40 }, (_, index) => String(index * 2)),
+    expect(
+      renderError(() => strict.render('{% for i in range(11) %}{% endfor %}', {})).budget,
+    ).toBe('loop_iterations');
+    expect(() => loadConfig({ NODE_ENV: 'test', TEMPLATE_MAX_STEPS: 'lots' })).toThrow(
+      /TEMPLATE_MAX_STEPS/,
     );
+  });
+
+  it('stays fast for many renders in a row', () => {
+    const outputs = Array.from(
+      { length: 40 },
+      (_, index) => renderer.render('{{ n * 2 }}', { n: index }).output,
+    );
+    expect(outputs).toEqual(Array.from({ length: 40 }, (_, index) => String(index * 2)));
     const started = performance.now();
-    await renderer.renderWithTimeout('{{ x }}', { x: 1 });
+    renderer.render('{{ x }}', { x: 1 });
     expect(performance.now() - started).toBeLessThan(100);
   });
 
-  it('fails cleanly on render errors, with a position', async () => {
-    const error = await renderError(
-      renderer.renderWithTimeout('Hi\n{{ user.greet() }}', { user: {} }),
-    );
+  it('fails cleanly on render errors, with a position', () => {
+    const error = renderError(() => renderer.render('Hi\n{{ user.greet() }}', { user: {} }));
     expect(error.toProblem()).toMatchObject({ kind: 'render', line: 2 });
     expect(error.reason).toContain('Unable to call');
   });
 
-  it('fails cleanly when a template exhausts the worker memory', async () => {
-    const error = await renderError(
-      renderer.renderWithTimeout(
+  it('fails cleanly, before allocating, when a template would build a huge string', () => {
+    const error = renderError(() =>
+      renderer.render(
         '{% set s = "xxxxxxxxxxxxxxxx" %}{% for i in range(0, 23) %}{% set s = s + s %}{% endfor %}{{ s | upper | length }}',
         {},
-        5000,
       ),
     );
-    expect(error.toProblem()).toEqual({
-      kind: 'resources',
-      reason: 'rendering used too much memory',
-      line: null,
-      column: null,
+    expect(error.toProblem()).toMatchObject({
+      kind: 'budget',
+      budget: 'string_chars',
+      reason: 'the template builds a string longer than 1000000 characters',
     });
-    expect((await renderer.renderWithTimeout('ok', {})).output).toBe('ok');
+    expect(renderer.render('ok', {}).output).toBe('ok');
   });
 
   describe('validate', () => {
-    it('accepts a template that renders against the sample context', async () => {
-      await expect(
+    it('accepts a template that renders against the sample context', () => {
+      expect(
         renderer.validate('Hi {{ name }}, {{ conversation_history }} {{ user_context }}'),
-      ).resolves.toBeUndefined();
+      ).toBeUndefined();
     });
 
-    it('rejects syntax errors, template loads and slow templates with a reason', async () => {
-      expect((await renderError(renderer.validate('a\n{{ name | }}'))).toProblem()).toEqual({
+    it('rejects syntax errors, template loads and runaway templates with a reason', () => {
+      expect(renderError(() => renderer.validate('a\n{{ name | }}')).toProblem()).toEqual({
         kind: 'syntax',
         reason: 'expected symbol, got variable-end',
         line: 2,
         column: 11,
       });
-      expect((await renderError(renderer.validate('x\n  {% include "a" %}'))).toProblem()).toEqual({
+      expect(renderError(() => renderer.validate('x\n  {% include "a" %}')).toProblem()).toEqual({
         kind: 'syntax',
         reason: '{% include %} is not available: a template cannot load other templates',
         line: 2,
         column: 6,
       });
       expect(
-        (
-          await renderError(
-            renderer.validate(
-              '{% for i in range(0, 10000) %}{% for j in range(0, 10000) %}{% endfor %}{% endfor %}',
-            ),
-          )
+        renderError(() =>
+          renderer.validate(
+            '{% for i in range(0, 10000) %}{% for j in range(0, 10000) %}{% endfor %}{% endfor %}',
+          ),
         ).kind,
-      ).toBe('timeout');
+      ).toBe('budget');
     });
   });
 });

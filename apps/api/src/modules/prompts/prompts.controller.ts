@@ -36,8 +36,9 @@ import { PromptsService } from './prompts.service';
 import { MAX_DIFF_EDITS } from './template-diff';
 
 const TEMPLATE_INVALID =
-  'template_invalid: the content does not compile, loads another template, fails to render or ' +
-  'renders too slowly; details: {line, column, reason}';
+  'template_invalid: the content does not compile, uses what templates cannot (another ' +
+  'template, an unknown filter or test), fails to render or exceeds a render budget; ' +
+  'details: {line, column, reason, kind, budget?}';
 
 @ApiTags('templates')
 @Controller('admin/templates')

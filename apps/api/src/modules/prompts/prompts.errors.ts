@@ -55,7 +55,7 @@ export class NoTemplateError extends ServiceUnavailableError {
   }
 }
 
-/** Content that does not compile, fails to render or renders too slowly (spec section 3). */
+/** Content that does not compile, fails to render or exceeds a render budget (spec section 3). */
 export class TemplateInvalidError extends DomainError {
   constructor(problem: TemplateRenderError) {
     const where =
@@ -65,6 +65,7 @@ export class TemplateInvalidError extends DomainError {
       column: problem.column,
       reason: problem.reason,
       kind: problem.kind,
+      ...(problem.budget === undefined ? {} : { budget: problem.budget }),
     });
   }
 }

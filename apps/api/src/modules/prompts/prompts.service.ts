@@ -165,7 +165,7 @@ export class PromptsService {
   /** Creates version 1; the first template ever created becomes the default. */
   async createTemplate(input: CreateTemplateInput): Promise<TemplateWithVersion> {
     const config = assertValidTemplateConfig(input.config ?? {});
-    await this.assertValidContent(input.content);
+    this.assertValidContent(input.content);
     try {
       const created = await this.dataSource.transaction(async (manager) => {
         const template = await manager.save(
@@ -219,7 +219,7 @@ export class PromptsService {
     input: UpdateTemplateInput,
   ): Promise<{ templateId: number; newVersion: number }> {
     const config = input.config === undefined ? undefined : assertValidTemplateConfig(input.config);
-    await this.assertValidContent(input.content);
+    this.assertValidContent(input.content);
     const newVersion = await this.changeTemplate(
       templateId,
       'updated',
@@ -332,7 +332,7 @@ export class PromptsService {
       input.version ?? template.currentVersion,
     );
     const content = input.content ?? stored.content;
-    if (input.content !== undefined) await this.assertValidContent(input.content);
+    if (input.content !== undefined) this.assertValidContent(input.content);
 
     const historyLimit = stored.config.history_limit;
     const sample = sampleTemplateVariables(new Date(), historyLimit);
@@ -351,7 +351,7 @@ export class PromptsService {
     const variables: Record<string, unknown> = Object.assign(base, input.variables);
     let result: { output: string; renderTimeMs: number };
     try {
-      result = await this.renderer.renderWithTimeout(content, variables);
+      result = this.renderer.render(content, variables);
     } catch (error) {
       if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
       throw error;
@@ -426,9 +426,9 @@ export class PromptsService {
     };
   }
 
-  private async assertValidContent(content: string): Promise<void> {
+  private assertValidContent(content: string): void {
     try {
-      await this.renderer.validate(content);
+      this.renderer.validate(content);
     } catch (error) {
       if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
       throw error;
