@@ -9,6 +9,7 @@ import { DatabaseTarget } from './database/database-target';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { createValidationPipe } from './errors/validation';
 import { requestIdFor } from './http/request-id';
+import { serveWebApp } from './http/web-app';
 import { createRootLogger, NestPinoLogger } from './logging/logger';
 import { requestContext } from './logging/request-context';
 
@@ -47,6 +48,7 @@ export async function createApp({
   );
   configureHttp(app, config, rootLogger);
   setupSwagger(app);
+  await serveWebApp(app);
   await app.init();
   return app;
 }
