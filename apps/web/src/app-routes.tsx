@@ -1,5 +1,6 @@
 import { lazy, type ReactNode, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { ScreenErrorBoundary } from './shared/error-boundary';
 import { ErrorState, PageLoader } from './shared/states';
 import { loginPath, SessionProvider, useSessionQuery } from './shared/session';
 import { Shell } from './shell';
@@ -15,7 +16,11 @@ const RequestsScreen = lazy(() => import('./screens/requests-screen'));
 const SettingsScreen = lazy(() => import('./screens/settings-screen'));
 
 function Lazy({ children }: { children: ReactNode }) {
-  return <Suspense fallback={<PageLoader />}>{children}</Suspense>;
+  return (
+    <ScreenErrorBoundary>
+      <Suspense fallback={<PageLoader />}>{children}</Suspense>
+    </ScreenErrorBoundary>
+  );
 }
 
 /** Operator screens need a session; without one, the login page and then back here. */

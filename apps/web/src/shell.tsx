@@ -15,6 +15,7 @@ import { NavLink as RouterLink, Outlet, useLocation } from 'react-router';
 import { useLiveEvents } from './shared/live-events';
 import { LogoutButton } from './screens/logout-button';
 import { useSession } from './shared/session';
+import { ScreenErrorBoundary } from './shared/error-boundary';
 import { PageLoader } from './shared/states';
 
 const NAV = [
@@ -88,9 +89,11 @@ export function Shell() {
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main>
-        <Suspense fallback={<PageLoader />}>
-          <Outlet />
-        </Suspense>
+        <ScreenErrorBoundary key={location.pathname}>
+          <Suspense fallback={<PageLoader />}>
+            <Outlet />
+          </Suspense>
+        </ScreenErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

@@ -180,7 +180,9 @@ export default function ChatScreen() {
     [userId, authHeaders],
   );
 
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [lines]);
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: 'end' });
+  }, [lines]);
   useEffect(() => () => abort.current?.abort(), []);
 
   const changeUser = (id: string) => {
