@@ -23,6 +23,7 @@ module.exports = {
       },
       moduleNameMapper: {
         '\\.css$': '<rootDir>/apps/web/test/style-stub.cjs',
+        '^@promptdev/api-client$': '<rootDir>/libs/api-client/src/index.ts',
         '^(\\.{1,2}/.*)\\.js$': '$1',
       },
       setupFiles: ['<rootDir>/apps/web/test/dom-setup.cjs'],

@@ -21,3 +21,7 @@ if (typeof window !== 'undefined') {
     };
   window.HTMLElement.prototype.scrollIntoView = function scrollIntoView() {};
 }
+// react-router reads these at import; jsdom lacks them.
+const util = require('node:util');
+globalThis.TextEncoder = globalThis.TextEncoder || util.TextEncoder;
+globalThis.TextDecoder = globalThis.TextDecoder || util.TextDecoder;
