@@ -2,14 +2,6 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { subscribeSse } from './sse';
 
-export interface LiveEvent {
-  id: number;
-  type: string;
-  user_id: string | null;
-  data: Record<string, unknown>;
-  created_at: string;
-}
-
 /** Which cached queries an event makes stale (by the generated client's operation ids). */
 const STALE_AFTER: Record<string, string[]> = {
   'message.created': [

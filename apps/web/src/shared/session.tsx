@@ -1,6 +1,6 @@
 import { client } from '@promptdev/api-client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useContext, useEffect, useMemo } from 'react';
+import { createContext, type ReactNode, useContext, useEffect } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import { isApiError, setUnauthorizedListener } from './api';
 
@@ -85,8 +85,7 @@ export function useSessionQuery() {
 
 export function SessionProvider({ session, children }: { session: Session; children: ReactNode }) {
   useUnauthorizedRedirect();
-  const value = useMemo(() => session, [session]);
-  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): Session {
