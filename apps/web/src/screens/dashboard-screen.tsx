@@ -87,7 +87,7 @@ function Charts() {
               <XAxis dataKey="label" fontSize={11} />
               <YAxis allowDecimals={false} fontSize={11} width={40} />
               <Tooltip />
-              <Line type="monotone" dataKey="messages" stroke="#7950f2" dot={false} />
+              <Line type="monotone" dataKey="messages" stroke="#7950f2" dot={{ r: 2 }} />
             </LineChart>
           </ChartCard>
           <ChartCard title="Latency (ms)">
@@ -102,14 +102,14 @@ function Charts() {
                 dataKey="avg_latency_ms"
                 name="avg"
                 stroke="#228be6"
-                dot={false}
+                dot={{ r: 2 }}
               />
               <Line
                 type="monotone"
                 dataKey="p95_latency_ms"
                 name="p95"
                 stroke="#fd7e14"
-                dot={false}
+                dot={{ r: 2 }}
               />
             </LineChart>
           </ChartCard>
@@ -119,7 +119,7 @@ function Charts() {
               <XAxis dataKey="label" fontSize={11} />
               <YAxis allowDecimals={false} fontSize={11} width={40} />
               <Tooltip />
-              <Line type="monotone" dataKey="errors" stroke="#fa5252" dot={false} />
+              <Line type="monotone" dataKey="errors" stroke="#fa5252" dot={{ r: 2 }} />
             </LineChart>
           </ChartCard>
         </SimpleGrid>
