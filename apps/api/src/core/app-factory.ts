@@ -15,6 +15,7 @@ import { createValidationPipe } from './errors/validation';
 import { installBodyLimits, installParameterGuard } from './http/input-guards';
 import { registerJsonBodyParser } from './http/json-body';
 import { requestIdFor } from './http/request-id';
+import { serveWebApp } from './http/web-app';
 import { createRootLogger, NestPinoLogger } from './logging/logger';
 import { requestContext } from './logging/request-context';
 
@@ -79,6 +80,7 @@ export async function createApp({
   await app.register(fastifyCookie);
   await configureHttp(app, config, rootLogger);
   setupSwagger(app);
+  await serveWebApp(app);
   await app.init();
   return app;
 }

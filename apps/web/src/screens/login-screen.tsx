@@ -1,0 +1,92 @@
+import {
+  Alert,
+  Button,
+  Center,
+  Paper,
+  PasswordInput,
+  Stack,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { client } from '@promptdev/api-client';
+import { useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { errorMessage } from '../shared/api';
+import { SESSION_QUERY_KEY } from '../shared/session';
+
+/** Only paths inside the app: `next` comes from the URL and must not send anyone elsewhere. */
+function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+export default function LoginScreen() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    const result = await client.post({
+      url: '/auth/login',
+      body: { username, password },
+      headers: { 'content-type': 'application/json' },
+    });
+    setBusy(false);
+    if (!result.response?.ok) {
+      setError(
+        result.response?.status === 401
+          ? 'Wrong username or password'
+          : errorMessage(result.error ?? new Error('Could not log in')),
+      );
+      return;
+    }
+    await queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
+    void navigate(safeNext(params.get('next')), { replace: true });
+  };
+
+  return (
+    <Center mih="100vh" p="md">
+      <Paper withBorder shadow="sm" p="xl" w={360} maw="100%">
+        <form onSubmit={(event) => void submit(event)}>
+          <Stack>
+            <Title order={3}>Sign in to PromptDev</Title>
+            {params.get('next') && (
+              <Alert color="blue" variant="light">
+                Your session ended. Sign in to continue.
+              </Alert>
+            )}
+            <TextInput
+              label="Username"
+              autoComplete="username"
+              required
+              value={username}
+              onChange={(event) => setUsername(event.currentTarget.value)}
+            />
+            <PasswordInput
+              label="Password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(event) => setPassword(event.currentTarget.value)}
+            />
+            {error && (
+              <Alert color="red" role="alert">
+                {error}
+              </Alert>
+            )}
+            <Button type="submit" loading={busy}>
+              Sign in
+            </Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}

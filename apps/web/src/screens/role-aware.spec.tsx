@@ -1,0 +1,62 @@
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render, screen } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { type Role, type Session, SessionProvider } from '../shared/session';
+import { newRule, RuleForm } from '../guardrails/rule-form';
+import PersonalitiesScreen from './personalities-screen';
+
+function sessionFor(role: Role): Session {
+  return {
+    operator: { username: 'sam', role },
+    authDisabled: false,
+    canEdit: role !== 'viewer',
+    canAdmin: role === 'admin',
+  };
+}
+
+function renderAs(role: Role, ui: React.ReactNode) {
+  // The list call never leaves the test: its query is left pending.
+  const queryClient = new QueryClient({
+    defaultOptions: { queries: { queryFn: () => new Promise(() => undefined) } },
+  });
+  global.fetch = jest.fn(() => new Promise<Response>(() => undefined));
+  return render(
+    <MantineProvider>
+      <QueryClientProvider client={queryClient}>
+        <MemoryRouter>
+          <SessionProvider session={sessionFor(role)}>{ui}</SessionProvider>
+        </MemoryRouter>
+      </QueryClientProvider>
+    </MantineProvider>,
+  );
+}
+
+describe('role-aware screens', () => {
+  it('offers "+ New Personality" to an operator', () => {
+    renderAs('operator', <PersonalitiesScreen />);
+    expect(screen.getByRole('link', { name: '+ New Personality' })).toBeTruthy();
+  });
+
+  it('shows a viewer no edit controls', () => {
+    renderAs('viewer', <PersonalitiesScreen />);
+    expect(screen.queryByRole('link', { name: '+ New Personality' })).toBeNull();
+    expect(screen.getByText('Personalities')).toBeTruthy();
+  });
+
+  it('renders rules read-only for a viewer', () => {
+    renderAs(
+      'viewer',
+      <RuleForm
+        rule={newRule('regex')}
+        index={0}
+        errors={{}}
+        readOnly
+        onChange={jest.fn()}
+        onRemove={jest.fn()}
+      />,
+    );
+    expect(screen.getByLabelText<HTMLInputElement>('Pattern').readOnly).toBe(true);
+    expect(screen.queryByRole('button', { name: 'Remove' })).toBeNull();
+  });
+});
