@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# PromptDev API (and, once apps/web exists, the built SPA) in one image.
+# PromptDev API and the built SPA (served under /app/) in one image.
 #   docker build -f docker/api.Dockerfile -t promptdev-api .
 # Migrations run at every start (one instance at a time, under an advisory lock).
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -24,8 +24,8 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist/api ./dist/api
-# --- SPA (issue 10): the web build writes dist/web; enable this line once it exists. ---
-# COPY --from=build /app/dist/web ./dist/web
+# The SPA: the web build writes dist/web, served by the API under /app/.
+COPY --from=build /app/dist/web ./dist/web
 # Only the embedded database (no DATABASE_URL) writes here; mount a volume to keep it.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
