@@ -1,20 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import * as argon2 from 'argon2';
+import { hash, verify } from '@node-rs/argon2';
 
-/** argon2id with OWASP's minimum recommended cost (19 MiB, 2 passes), so a login stays ~tens of ms. */
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+/**
+ * argon2id (the library's default algorithm) with OWASP's minimum recommended cost (19 MiB,
+ * 2 passes), so a login stays ~tens of ms. @node-rs/argon2 ships prebuilt binaries without an
+ * install script; the `argon2` package's prebuilt binary crashes Node 20 on these machines.
+ */
+const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 @Injectable()
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, OPTIONS);
+    return hash(password, OPTIONS);
   }
 
-  async verify(hash: string, password: string): Promise<boolean> {
+  async verify(passwordHash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await verify(passwordHash, password);
     } catch {
       return false;
     }
