@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config';
 import { peekTokenType, signToken, verifyToken } from '../../core/auth/hs256-token';
+import { actorOf, type Principal } from '../../core/auth/principal';
+import { AuditService } from '../audit/audit.service';
 import { ChatTokensUnavailableError } from './auth.errors';
 
 export const OPERATOR_TOKEN = 'operator';
@@ -15,7 +17,10 @@ export interface IssuedToken {
 /** Operator tokens (JWT_SECRET) and end-user chat tokens (CHAT_TOKEN_SECRET). */
 @Injectable()
 export class SessionTokens implements OnModuleInit {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
 
   onModuleInit(): void {
     if (this.config.jwtSecretGenerated) {
@@ -50,6 +55,29 @@ export class SessionTokens implements OnModuleInit {
       token: signToken({ typ: CHAT_TOKEN, sub: userId, ...lifetime(ttlSeconds) }, secret),
       expiresIn: ttlSeconds,
     };
+  }
+
+  /**
+   * POST /chat/tokens. A token an operator mints (to act as that user) is audited; an API key's
+   * are not: an integrator mints one per end-user session, which would flood the trail, and
+   * the key's last_used_at already shows it is in use.
+   */
+  async mintChatToken(
+    userId: string,
+    ttlSeconds: number | undefined,
+    minter: Principal,
+  ): Promise<IssuedToken> {
+    const issued = this.issueChatToken(userId, ttlSeconds);
+    if (minter.kind === 'operator') {
+      await this.audit.recordEvent({
+        action: 'chat_token.create',
+        targetType: 'user',
+        targetId: userId,
+        actor: actorOf(minter),
+        after: { expires_in: issued.expiresIn },
+      });
+    }
+    return issued;
   }
 
   /** The user id of a valid chat token. */
