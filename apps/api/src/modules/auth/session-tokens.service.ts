@@ -1,12 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config';
+import { CHAT_TOKEN, chatTokenUserId } from '../../core/auth/chat-token';
 import { peekTokenType, signToken, verifyToken } from '../../core/auth/hs256-token';
 import { actorOf, type Principal } from '../../core/auth/principal';
 import { AuditService } from '../audit/audit.service';
 import { ChatTokensUnavailableError } from './auth.errors';
 
 export const OPERATOR_TOKEN = 'operator';
-export const CHAT_TOKEN = 'chat';
+export { CHAT_TOKEN };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssuedToken {
@@ -82,9 +83,7 @@ export class SessionTokens implements OnModuleInit {
 
   /** The user id of a valid chat token. */
   verifyChatToken(token: string): string | undefined {
-    const secret = this.config.chatTokenSecret;
-    if (secret === undefined) return undefined;
-    return verifyToken(token, secret, CHAT_TOKEN)?.sub;
+    return chatTokenUserId(token, this.config.chatTokenSecret);
   }
 
   typeOf(token: string): string | undefined {
