@@ -16,6 +16,7 @@ import { installBodyLimits, installParameterGuard } from './http/input-guards';
 import { registerJsonBodyParser } from './http/json-body';
 import { requestIdFor } from './http/request-id';
 import { createRootLogger, NestPinoLogger } from './logging/logger';
+import { redactedUrl } from './logging/redact-url';
 import { requestContext } from './logging/request-context';
 
 export interface CreateAppOptions {
@@ -109,7 +110,7 @@ async function configureHttp(
       {
         reqId: request.id,
         method: request.method,
-        url: request.url,
+        url: redactedUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
