@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { buildOpenApiDocument } from '../../src/openapi';
 import { bearer, createApiKey, createOperator, TestApiKey, TestOperator } from '../factories/auth';
 import { aGuardrailConfig } from '../factories/guardrails';
 import { aUserId } from '../factories/memory';
@@ -31,6 +32,45 @@ interface Expected {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
 }
+
+/** Every mutation of the API and the actions it records (the tests below perform each). */
+const AUDITED: Record<string, string[]> = {
+  'POST /admin/templates': ['template.create'],
+  'PUT /admin/templates/{template_id}': ['template.update'],
+  'POST /admin/templates/{template_id}/rollback/{version}': ['template.rollback'],
+  'POST /admin/templates/{template_id}/activate': ['template.activate'],
+  'POST /admin/templates/{template_id}/deactivate': ['template.deactivate'],
+  'POST /admin/templates/{template_id}/default': ['template.set_default'],
+  'PUT /admin/memory/{user_id}/{key}': ['memory.put'],
+  'DELETE /admin/memory/{user_id}/{key}': ['memory.delete'],
+  'DELETE /admin/memory/{user_id}': ['memory.clear'],
+  // Entering or leaving `halted` records user.halt or user.resume instead.
+  'PUT /admin/state/{user_id}': ['user.set_mode'],
+  'POST /admin/interventions/{user_id}/halt': ['user.halt'],
+  'POST /admin/interventions/{user_id}/resume': ['user.resume'],
+  'POST /admin/interventions/{user_id}/inject': ['user.inject'],
+  'POST /admin/guardrails': ['guardrail.create'],
+  'PUT /admin/guardrails/{config_id}': ['guardrail.update'],
+  'DELETE /admin/guardrails/{config_id}': ['guardrail.deactivate', 'guardrail.delete'],
+  'DELETE /chat/history/{user_id}': ['chat_history.delete'],
+  'POST /admin/stats/aggregate': ['stats.aggregate'],
+  'POST /admin/operators': ['operator.create'],
+  'PUT /admin/operators/{operator_id}/role': ['operator.change_role'],
+  'PUT /admin/operators/{operator_id}/password': ['operator.reset_password'],
+  'PUT /admin/operators/{operator_id}/disabled': ['operator.set_disabled'],
+  'POST /admin/api-keys': ['api_key.create'],
+  'DELETE /admin/api-keys/{api_key_id}': ['api_key.revoke'],
+  'POST /auth/login': ['auth.login', 'auth.login_failed'],
+  'POST /auth/logout': ['auth.logout'],
+  // Only tokens an operator mints; an API key mints one per end-user session.
+  'POST /chat/tokens': ['chat_token.create'],
+};
+/** POST routes that change nothing an audit row should describe. */
+const EXEMPT: Record<string, string> = {
+  'POST /admin/templates/{template_id}/preview': 'renders; stores nothing',
+  'POST /chat': 'a chat turn: stored as conversation history and LLM call records',
+  'POST /chat/stream': 'a chat turn: stored as conversation history and LLM call records',
+};
 
 // Many requests and several password hashes per test on a shared, busy machine.
 jest.setTimeout(60_000);
@@ -522,5 +562,19 @@ describe('audit trail', () => {
       api.authHeaders,
     );
     for (const secret of secrets) expect(listed.text).not.toContain(secret);
+  });
+
+  it('covers every mutation of the OpenAPI document, each action seen above', async () => {
+    const document = buildOpenApiDocument(api.app);
+    const mutations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((method) => ['post', 'put', 'patch', 'delete'].includes(method))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(mutations.sort()).toEqual([...Object.keys(AUDITED), ...Object.keys(EXEMPT)].sort());
+    const recorded = await api.sql<{ action: string }>('SELECT DISTINCT action FROM audit_log');
+    expect(recorded.map((row) => row.action).sort()).toEqual(
+      [...new Set(Object.values(AUDITED).flat())].sort(),
+    );
   });
 });
