@@ -233,6 +233,18 @@ describe('audit trail', () => {
       before: { mode: 'halted' },
       after: { mode: 'active' },
     });
+    // PUT /admin/state into and out of `halted` is a halt and a resume: still one row each.
+    await expectAudited(await call('PUT', `/admin/state/${userId}`, { mode: 'halted' }), {
+      ...userTarget,
+      action: 'user.halt',
+      after: { mode: 'halted' },
+    });
+    await expectAudited(await call('PUT', `/admin/state/${userId}`, { mode: 'active' }), {
+      ...userTarget,
+      action: 'user.resume',
+      before: { mode: 'halted' },
+      after: { mode: 'active' },
+    });
     const longNote = `Be gentle. ${'x'.repeat(500)}`;
     const injected = await expectAudited(
       await call('POST', `/admin/interventions/${userId}/inject`, {
