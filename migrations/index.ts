@@ -6,6 +6,7 @@ import { MetricsAggregated1764400000000 } from './1764400000000-metrics-aggregat
 import { Events1764500000000 } from './1764500000000-events';
 import { Auth1764610000000 } from './1764610000000-auth';
 import { ChatIdempotency1764650000000 } from './1764650000000-chat-idempotency';
+import { AuditLog1764700000000 } from './1764700000000-audit-log';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const allMigrations = [
@@ -17,4 +18,5 @@ export const allMigrations = [
   Events1764500000000,
   Auth1764610000000,
   ChatIdempotency1764650000000,
+  AuditLog1764700000000,
 ];

@@ -4,6 +4,7 @@ import { AppConfig } from './core/config/app-config';
 import { ConfigModule } from './core/config/config.module';
 import { DatabaseModule } from './core/database/database.module';
 import { DatabaseTarget } from './core/database/database-target';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ChatModule } from './modules/chat/chat.module';
 import { ContextModule } from './modules/context/context.module';
@@ -34,6 +35,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         RateLimitModule,
         AuthModule,
+        AuditModule,
         MetricsModule,
         EventsModule,
         HealthModule,

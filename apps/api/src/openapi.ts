@@ -22,6 +22,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Operator login; the token also arrives as the promptdev_session cookie')
     .addTag('operators', 'Operator accounts and roles (admins only)')
     .addTag('api-keys', "Integrators' API keys (admins only)")
+    .addTag('audit', 'The audit trail: who changed what, when, from which request')
     .addBearerAuth(
       {
         type: 'http',

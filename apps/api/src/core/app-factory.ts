@@ -17,6 +17,7 @@ import { registerJsonBodyParser } from './http/json-body';
 import { requestIdFor } from './http/request-id';
 import { serveWebApp } from './http/web-app';
 import { createRootLogger, NestPinoLogger } from './logging/logger';
+import { redactedUrl } from './logging/redact-url';
 import { requestContext } from './logging/request-context';
 
 export interface CreateAppOptions {
@@ -111,7 +112,7 @@ async function configureHttp(
       {
         reqId: request.id,
         method: request.method,
-        url: request.url,
+        url: redactedUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

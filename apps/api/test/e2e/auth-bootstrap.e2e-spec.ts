@@ -116,6 +116,10 @@ describe('no secret in any log line', () => {
       });
       await api.http('GET', `/chat/history?user_id=someone`, undefined, bearer(minted.body.token));
       await api.http('GET', '/admin/users', undefined, bearer(`${key.key}x`));
+      // Credentials in a query string: the request line (and the error line) drop their values.
+      const inQuery = `token=${minted.body.token}&access_token=${operator.token}&api_key=${key.key}`;
+      await api.anonymous('GET', `/app/chat?${inQuery}&theme=dark`);
+      await api.anonymous('GET', `/admin/templates?${inQuery}&password=${operator.password}`);
       secrets.push(
         operator.password,
         operator.token,
@@ -130,6 +134,9 @@ describe('no secret in any log line', () => {
     }
     expect(logs.lines.length).toBeGreaterThan(10);
     const all = logs.lines.join('\n');
+    expect(all).toContain('/app/chat?token=[redacted]&access_token=[redacted]');
+    expect(all).toContain('api_key=[redacted]&theme=dark');
+    expect(all).toContain('&password=[redacted]');
     for (const secret of secrets) expect(all).not.toContain(secret);
     // Tokens leak in pieces too (e.g. a signature alone).
     for (const secret of secrets.filter((s) => s.includes('.'))) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RunningStubServer } from '@promptdev/llm-stub';
+import { bearer, createApiKey, TestApiKey } from '../factories/auth';
 import { aUserId } from '../factories/memory';
 import { createTemplate } from '../factories/templates';
 import { QUICK_LLM_ENV, startLlmStub } from '../setup/llm-stub';
@@ -69,6 +70,60 @@ describe('rate limits', () => {
         return result;
       }, 10000);
       expect(recovered.body.response).toBe('Echo: hi');
+    });
+  });
+
+  describe('per token user on chat, CHAT_AUTH=token', () => {
+    let api: TestApp;
+    let chatKey: TestApiKey;
+
+    beforeAll(async () => {
+      api = await startTestApp({
+        LLM_BASE_URL: stub.url,
+        ...QUICK_LLM_ENV,
+        CHAT_AUTH: 'token',
+        CHAT_TOKEN_SECRET: 't'.repeat(32),
+        // Long enough that nothing recovers during the test.
+        RATE_LIMIT_WINDOW_MS: '600000',
+        RATE_LIMIT_CHAT_PER_USER: '2',
+      });
+      await createTemplate(api, { content: 'You are Luna.' });
+      chatKey = await createApiKey(api, ['chat']);
+    });
+    afterAll(() => api.close());
+
+    const expectLimitedBy = (result: HttpResult, rule: string) =>
+      expect(expectError(result, 429, 'rate_limited').details.rule).toBe(rule);
+    const tokenOf = async (userId: string) => {
+      const minted = await api.http('POST', '/chat/tokens', { user_id: userId }, chatKey.headers);
+      expect(minted.status).toBe(201);
+      return bearer(minted.body.token as string);
+    };
+
+    it("spends the token user's budget, and naming another user never spends theirs", async () => {
+      const [alice, bob, mallory] = [aUserId('alice'), aUserId('bob'), aUserId('mallory')];
+      const asAlice = await tokenOf(alice);
+      // The token names the user; the body does not.
+      expect((await api.http('POST', '/chat', { message: 'hi' }, asAlice)).status).toBe(200);
+      expect((await api.http('POST', '/chat', { message: 'hi' }, asAlice)).status).toBe(200);
+      expectLimitedBy(await api.http('POST', '/chat', { message: 'hi' }, asAlice), 'chat-user');
+
+      // Mallory names Bob: refused, and counted against Mallory, not Bob.
+      const asMallory = await tokenOf(mallory);
+      const naming = { user_id: bob, message: 'hi' };
+      expectError(await api.http('POST', '/chat', naming, asMallory), 403, 'user_mismatch');
+      expectError(await api.http('POST', '/chat', naming, asMallory), 403, 'user_mismatch');
+      expectLimitedBy(await api.http('POST', '/chat', naming, asMallory), 'chat-user');
+      // Nor does an anonymous caller naming Bob (401) spend Bob's budget.
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expect((await api.anonymous('POST', '/chat', naming)).status).not.toBe(200);
+      }
+
+      // Same IP, another token user: a full budget.
+      const asBob = await tokenOf(bob);
+      expect((await api.http('POST', '/chat', { message: 'hi' }, asBob)).status).toBe(200);
+      expect((await api.http('POST', '/chat/stream', { message: 'hi' }, asBob)).status).toBe(200);
+      expectLimitedBy(await api.http('POST', '/chat', { message: 'hi' }, asBob), 'chat-user');
     });
   });
 

@@ -25,12 +25,21 @@ describe('retention against PostgreSQL', () => {
        SELECT 'user.state_changed', $1, '{}'::jsonb, t FROM unnest($2::timestamptz[]) AS t`,
       [userId, times.map((time) => time.toISOString())],
     );
+  const seedAuditRows = (userId: string, times: Date[]) =>
+    api.sql(
+      `INSERT INTO audit_log (actor, action, target_type, target_id, created_at)
+       SELECT 'operator:admin', 'user.halt', 'user', $1, t FROM unnest($2::timestamptz[]) AS t`,
+      [userId, times.map((time) => time.toISOString())],
+    );
+  // The audit log names the user as its target.
+  const userColumn = (table: string) => (table === 'audit_log' ? 'target_id' : 'user_id');
   const count = async (table: string, userId: string) =>
     Number(
       (
-        await api.sql<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE user_id = $1`, [
-          userId,
-        ])
+        await api.sql<{ n: string }>(
+          `SELECT count(*) AS n FROM ${table} WHERE ${userColumn(table)} = $1`,
+          [userId],
+        )
       )[0]?.n,
     );
   /** Rows older than the cutoff for this user, per table, and the newer ones kept. */
@@ -47,8 +56,9 @@ describe('retention against PostgreSQL', () => {
       times.map((at) => ({ userId, at })),
     );
     await seedEvents(userId, times);
+    await seedAuditRows(userId, times);
   };
-  const tables = ['conversation_history', 'llm_requests', 'events'];
+  const tables = ['conversation_history', 'llm_requests', 'events', 'audit_log'];
   const countsOf = async (userId: string) =>
     Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t, userId)])));
 
@@ -61,23 +71,30 @@ describe('retention against PostgreSQL', () => {
       expect(result).toEqual({
         status: 'done',
         cutoff: daysAgo(30),
-        deleted: { conversation_history: 7, llm_requests: 7, events: 7 },
-        // 7 rows in batches of 3: 3 + 3 + 1, for each of the three tables.
-        batches: 9,
+        deleted: { conversation_history: 7, llm_requests: 7, events: 7, audit_log: 7 },
+        // 7 rows in batches of 3: 3 + 3 + 1, for each of the four tables.
+        batches: 12,
       });
       const line = log.mock.calls
         .map(([message]) => String(message))
         .find((m) => m.includes('conversation_history='));
-      expect(line).toContain('conversation_history=7 llm_requests=7 events=7 in 9 batches');
+      expect(line).toContain(
+        'conversation_history=7 llm_requests=7 events=7 audit_log=7 in 12 batches',
+      );
     } finally {
       log.mockRestore();
     }
-    expect(await countsOf(userId)).toEqual({ conversation_history: 3, llm_requests: 3, events: 3 });
+    expect(await countsOf(userId)).toEqual({
+      conversation_history: 3,
+      llm_requests: 3,
+      events: 3,
+      audit_log: 3,
+    });
 
     // Nothing left to delete: one (empty) batch per table.
     expect(await retention.run({ now, batchSize: 3 })).toMatchObject({
-      deleted: { conversation_history: 0, llm_requests: 0, events: 0 },
-      batches: 3,
+      deleted: { conversation_history: 0, llm_requests: 0, events: 0, audit_log: 0 },
+      batches: 4,
     });
   });
 
@@ -132,6 +149,7 @@ describe('retention against PostgreSQL', () => {
         conversation_history: 1,
         llm_requests: 1,
         events: 1,
+        audit_log: 1,
       });
     },
   );

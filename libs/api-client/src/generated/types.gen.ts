@@ -56,6 +56,42 @@ export type ApiKeyListDto = {
     count: number;
 };
 
+export type AuditEntryDto = {
+    action: string;
+    actor: string;
+    /**
+     * The changed fields after the change
+     */
+    after: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * The changed fields before the change (secrets never, long text as an excerpt)
+     */
+    before: {
+        [key: string]: unknown;
+    } | null;
+    created_at: string;
+    id: number;
+    /**
+     * The x-request-id of the request that made the change
+     */
+    request_id: string | null;
+    target_id: string | null;
+    target_type: string;
+};
+
+export type AuditListDto = {
+    /**
+     * Newest first
+     */
+    entries: Array<AuditEntryDto>;
+    /**
+     * Pass as cursor for older rows; null on the last page
+     */
+    next_cursor: string | null;
+};
+
 export type BlockedTermsRuleDto = {
     /**
      * block: input → 422 guardrail_blocked, output → the fallback message; redact: each match becomes [REDACTED]; flag: only recorded
@@ -1287,6 +1323,61 @@ export type RevokeApiKeyResponses = {
 };
 
 export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
+
+export type ListAuditEntriesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        limit?: number;
+        /**
+         * next_cursor of the previous page
+         */
+        cursor?: string;
+        /**
+         * Who: operator:NAME, api_key:PREFIX, user:ID, anonymous or system
+         */
+        actor?: string;
+        action?: string;
+        target_type?: string;
+        target_id?: string;
+        /**
+         * created_at at or after; ISO 8601 date (UTC midnight) or date-time with a zone
+         */
+        since?: string;
+        /**
+         * created_at before; ISO 8601 date (UTC midnight) or date-time with a zone
+         */
+        until?: string;
+    };
+    url: '/admin/audit';
+};
+
+export type ListAuditEntriesErrors = {
+    /**
+     * unauthorized
+     */
+    401: ErrorResponseDto;
+    /**
+     * forbidden
+     */
+    403: ErrorResponseDto;
+    /**
+     * validation_failed: bad limit, cursor, filter, since not before until
+     */
+    422: ErrorResponseDto;
+    /**
+     * rate_limited: over a rate limit; retry after Retry-After seconds
+     */
+    429: ErrorResponseDto;
+};
+
+export type ListAuditEntriesError = ListAuditEntriesErrors[keyof ListAuditEntriesErrors];
+
+export type ListAuditEntriesResponses = {
+    200: AuditListDto;
+};
+
+export type ListAuditEntriesResponse = ListAuditEntriesResponses[keyof ListAuditEntriesResponses];
 
 export type GetConversationData = {
     body?: never;

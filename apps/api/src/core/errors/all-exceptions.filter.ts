@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DatabaseAvailability } from '../database/database-availability';
 import { isDatabaseUnavailable } from '../database/database-errors';
+import { redactedUrl } from '../logging/redact-url';
 import { clip, DomainError, MAX_ECHOED_MESSAGE } from './domain-error';
 
 export interface ErrorBody {
@@ -69,7 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = this.toBody(exception, String(request.id));
-    this.log(exception, body, `${request.method} ${clip(request.url, 200)}`);
+    this.log(exception, body, `${request.method} ${clip(redactedUrl(request.url), 200)}`);
     if (reply.sent) return;
     void reply
       .status(body.statusCode)

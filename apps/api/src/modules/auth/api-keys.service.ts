@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { ApiKeyScope } from '../../core/auth/principal';
 import { ApiKeyNotFoundError } from './auth.errors';
 import { ApiKeyEntity } from './entities/api-key.entity';
@@ -24,7 +25,10 @@ export class ApiKeysService {
   /** When this instance last wrote last_used_at per key, so a busy key costs one write a minute. */
   private readonly lastTouched = new Map<string, number>();
 
-  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+  constructor(
+    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    private readonly audit: AuditService,
+  ) {}
 
   async create(
     name: string,
@@ -32,15 +36,24 @@ export class ApiKeysService {
     createdBy: string,
   ): Promise<{ key: ApiKeyEntity; secret: string }> {
     const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const key = await this.keys.save(
-      this.keys.create({
-        name,
-        prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
-        keyHash: hashApiKey(secret),
-        scopes: [...new Set(scopes)].sort(),
-        createdBy,
-      }),
-    );
+    const key = await this.keys.manager.transaction(async (manager) => {
+      const created = await manager.save(
+        manager.create(ApiKeyEntity, {
+          name,
+          prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
+          keyHash: hashApiKey(secret),
+          scopes: [...new Set(scopes)].sort(),
+          createdBy,
+        }),
+      );
+      await this.audit.record(manager, {
+        action: 'api_key.create',
+        targetType: 'api_key',
+        targetId: created.id,
+        after: { name: created.name, prefix: created.prefix, scopes: created.scopes },
+      });
+      return created;
+    });
     return { key, secret };
   }
 
@@ -49,13 +62,26 @@ export class ApiKeysService {
   }
 
   async revoke(keyId: string): Promise<ApiKeyEntity> {
-    const key = await this.keys.findOneBy({ id: keyId });
-    if (!key) throw new ApiKeyNotFoundError(keyId);
-    if (key.revokedAt === null) {
-      key.revokedAt = new Date();
-      await this.keys.update(key.id, { revokedAt: key.revokedAt });
-    }
-    return key;
+    return this.keys.manager.transaction(async (manager) => {
+      const key = await manager.findOne(ApiKeyEntity, {
+        where: { id: keyId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!key) throw new ApiKeyNotFoundError(keyId);
+      const before = { revoked_at: key.revokedAt };
+      if (key.revokedAt === null) {
+        key.revokedAt = new Date();
+        await manager.update(ApiKeyEntity, key.id, { revokedAt: key.revokedAt });
+      }
+      await this.audit.record(manager, {
+        action: 'api_key.revoke',
+        targetType: 'api_key',
+        targetId: key.id,
+        before: { name: key.name, prefix: key.prefix, ...before },
+        after: { revoked_at: key.revokedAt },
+      });
+      return key;
+    });
   }
 
   /** The live key for a presented secret, with its last use recorded (at most once a minute). */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthController } from './auth.controller';
@@ -16,7 +17,7 @@ import { SessionTokens } from './session-tokens.service';
 
 /** Operators, API keys and end-user chat tokens; its guard protects every route. */
 @Module({
-  imports: [TypeOrmModule.forFeature([OperatorEntity, ApiKeyEntity])],
+  imports: [TypeOrmModule.forFeature([OperatorEntity, ApiKeyEntity]), AuditModule],
   controllers: [AuthController, OperatorsController, ApiKeysController, ChatTokensController],
   providers: [
     PasswordHasher,

@@ -6,6 +6,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { CurrentPrincipal, type Principal } from '../../core/auth/principal';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
 import { ChatTokenDto, CreateChatTokenDto } from './dto/chat-token.dto';
 import { SessionTokens } from './session-tokens.service';
@@ -25,8 +26,11 @@ export class ChatTokensController {
   @ApiCreatedResponse({ type: ChatTokenDto })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'chat_tokens_unavailable' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponseDto, description: 'validation_failed' })
-  createChatToken(@Body() body: CreateChatTokenDto): ChatTokenDto {
-    const issued = this.tokens.issueChatToken(body.user_id, body.ttl_seconds);
+  async createChatToken(
+    @Body() body: CreateChatTokenDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ChatTokenDto> {
+    const issued = await this.tokens.mintChatToken(body.user_id, body.ttl_seconds, principal);
     return { token: issued.token, expires_in: issued.expiresIn, user_id: body.user_id };
   }
 }

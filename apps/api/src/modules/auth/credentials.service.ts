@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { bearerTokenOf } from '../../core/auth/chat-token';
 import { ANONYMOUS, Principal } from '../../core/auth/principal';
 import { ApiKeysService, API_KEY_PREFIX } from './api-keys.service';
 import { UnauthorizedError } from './auth.errors';
@@ -21,9 +22,9 @@ export class CredentialsService {
   async authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
     if (header !== undefined) {
-      const match = /^Bearer +(\S+)\s*$/i.exec(header);
-      if (!match?.[1]) throw new UnauthorizedError('Send credentials as Authorization: Bearer …');
-      return this.fromBearer(match[1]);
+      const token = bearerTokenOf(header);
+      if (!token) throw new UnauthorizedError('Send credentials as Authorization: Bearer …');
+      return this.fromBearer(token);
     }
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (cookie) return this.fromOperatorToken(cookie);

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import type { OperatorRole } from '../../core/auth/principal';
 import { AppConfig } from '../../core/config/app-config';
 import {
@@ -14,6 +15,7 @@ import { OperatorEntity } from './entities/operator.entity';
 import { PasswordHasher } from './password-hasher';
 
 export const FIRST_ADMIN_USERNAME = 'admin';
+type AuditFields = Record<string, unknown>;
 const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
@@ -24,6 +26,7 @@ export class OperatorsService implements OnApplicationBootstrap {
     @InjectRepository(OperatorEntity) private readonly operators: Repository<OperatorEntity>,
     private readonly hasher: PasswordHasher,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,14 +43,25 @@ export class OperatorsService implements OnApplicationBootstrap {
     const generated = this.config.adminPassword === undefined;
     const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
     const hash = await this.hasher.hash(password);
-    const rows: unknown[] = await this.operators.query(
-      `INSERT INTO operators (username, password_hash, role)
-       SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM operators)
-       ON CONFLICT (username) DO NOTHING
-       RETURNING id`,
-      [FIRST_ADMIN_USERNAME, hash],
-    );
-    if (rows.length === 0) return false;
+    const created = await this.operators.manager.transaction(async (manager) => {
+      const rows = await manager.query<Array<{ id: string }>>(
+        `INSERT INTO operators (username, password_hash, role)
+         SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM operators)
+         ON CONFLICT (username) DO NOTHING
+         RETURNING id`,
+        [FIRST_ADMIN_USERNAME, hash],
+      );
+      const id = rows[0]?.id;
+      if (id === undefined) return false;
+      await this.audit.record(manager, {
+        action: 'operator.create',
+        targetType: 'operator',
+        targetId: id,
+        after: { username: FIRST_ADMIN_USERNAME, role: 'admin' },
+      });
+      return true;
+    });
+    if (!created) return false;
     if (generated) {
       this.logger.warn(
         `Created the first operator "${FIRST_ADMIN_USERNAME}" with the generated password ` +
@@ -61,14 +75,30 @@ export class OperatorsService implements OnApplicationBootstrap {
 
   /** The operator for a username and password; the same error for every kind of failure. */
   async verifyLogin(username: string, password: string): Promise<OperatorEntity> {
-    const operator = await this.operators.findOneBy({ username: username.toLowerCase() });
-    if (!operator) {
-      await this.hasher.verifyNothing(password);
+    const name = username.toLowerCase();
+    const operator = await this.operators.findOneBy({ username: name });
+    const valid = operator
+      ? await this.hasher.verify(operator.passwordHash, password)
+      : await this.hasher.verifyNothing(password);
+    if (!operator || !valid || operator.disabledAt !== null) {
+      // The login rate limit bounds how many of these one client can write.
+      await this.audit.recordEvent({
+        action: 'auth.login_failed',
+        targetType: 'operator',
+        targetId: operator?.id ?? null,
+        after: { username: name },
+      });
       throw new InvalidCredentialsError();
     }
-    const valid = await this.hasher.verify(operator.passwordHash, password);
-    if (!valid || operator.disabledAt !== null) throw new InvalidCredentialsError();
-    await this.operators.update(operator.id, { lastLoginAt: new Date() });
+    await this.operators.manager.transaction(async (manager) => {
+      await manager.update(OperatorEntity, operator.id, { lastLoginAt: new Date() });
+      await this.audit.record(manager, {
+        action: 'auth.login',
+        targetType: 'operator',
+        targetId: operator.id,
+        actor: `operator:${operator.username}`,
+      });
+    });
     return operator;
   }
 
@@ -93,15 +123,18 @@ export class OperatorsService implements OnApplicationBootstrap {
 
   async create(username: string, password: string, role: OperatorRole): Promise<OperatorEntity> {
     const name = username.toLowerCase();
+    const passwordHash = await this.hasher.hash(password);
     try {
-      return await this.operators.save(
-        this.operators.create({
+      return await this.operators.manager.transaction(async (manager) => {
+        const operator = await manager.save(
+          manager.create(OperatorEntity, { username: name, passwordHash, role, tokenVersion: 0 }),
+        );
+        await this.recordChange(manager, 'operator.create', operator, null, {
           username: name,
-          passwordHash: await this.hasher.hash(password),
           role,
-          tokenVersion: 0,
-        }),
-      );
+        });
+        return operator;
+      });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION)
         throw new OperatorExistsError(name);
@@ -114,18 +147,22 @@ export class OperatorsService implements OnApplicationBootstrap {
     role: OperatorRole,
     actingOperatorId?: string,
   ): Promise<OperatorEntity> {
-    const operator = await this.get(operatorId);
     if (operatorId === actingOperatorId && role !== 'admin') throw new SelfLockoutError();
-    operator.role = role;
-    return this.operators.save(operator);
+    return this.change(operatorId, 'operator.change_role', (operator) => {
+      const before = { role: operator.role };
+      operator.role = role;
+      return { before, after: { role } };
+    });
   }
 
   /** A new password also ends every session of that operator. */
   async resetPassword(operatorId: string, password: string): Promise<OperatorEntity> {
-    const operator = await this.get(operatorId);
-    operator.passwordHash = await this.hasher.hash(password);
-    operator.tokenVersion += 1;
-    return this.operators.save(operator);
+    const passwordHash = await this.hasher.hash(password);
+    return this.change(operatorId, 'operator.reset_password', (operator) => {
+      operator.passwordHash = passwordHash;
+      operator.tokenVersion += 1;
+      return { before: null, after: { password_changed: true, sessions_ended: true } };
+    });
   }
 
   async setDisabled(
@@ -133,19 +170,64 @@ export class OperatorsService implements OnApplicationBootstrap {
     disabled: boolean,
     actingOperatorId?: string,
   ): Promise<OperatorEntity> {
-    const operator = await this.get(operatorId);
     if (disabled && operatorId === actingOperatorId) throw new SelfLockoutError();
-    if (disabled && operator.disabledAt === null) {
-      operator.disabledAt = new Date();
-      operator.tokenVersion += 1;
-    } else if (!disabled) {
-      operator.disabledAt = null;
-    }
-    return this.operators.save(operator);
+    return this.change(operatorId, 'operator.set_disabled', (operator) => {
+      const before = { disabled: operator.disabledAt !== null };
+      if (disabled && operator.disabledAt === null) {
+        operator.disabledAt = new Date();
+        operator.tokenVersion += 1;
+      } else if (!disabled) {
+        operator.disabledAt = null;
+      }
+      return { before, after: { disabled } };
+    });
   }
 
   /** Revokes every token issued to the operator so far. */
   async revokeTokens(operatorId: string): Promise<void> {
-    await this.operators.increment({ id: operatorId }, 'tokenVersion', 1);
+    await this.operators.manager.transaction(async (manager) => {
+      await manager.increment(OperatorEntity, { id: operatorId }, 'tokenVersion', 1);
+      await this.audit.record(manager, {
+        action: 'auth.logout',
+        targetType: 'operator',
+        targetId: operatorId,
+        after: { sessions_ended: true },
+      });
+    });
+  }
+
+  /** Changes one operator with its row locked, and records what changed. */
+  private change(
+    operatorId: string,
+    action: string,
+    apply: (operator: OperatorEntity) => { before: AuditFields | null; after: AuditFields },
+  ): Promise<OperatorEntity> {
+    return this.operators.manager.transaction(async (manager) => {
+      const operator = await manager.findOne(OperatorEntity, {
+        where: { id: operatorId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!operator) throw new OperatorNotFoundError(operatorId);
+      const { before, after } = apply(operator);
+      const saved = await manager.save(operator);
+      await this.recordChange(manager, action, saved, before, after);
+      return saved;
+    });
+  }
+
+  private recordChange(
+    manager: EntityManager,
+    action: string,
+    operator: OperatorEntity,
+    before: AuditFields | null,
+    after: AuditFields,
+  ): Promise<void> {
+    return this.audit.record(manager, {
+      action,
+      targetType: 'operator',
+      targetId: operator.id,
+      before: before && { username: operator.username, ...before },
+      after: { username: operator.username, ...after },
+    });
   }
 }

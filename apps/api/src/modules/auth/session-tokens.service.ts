@@ -1,10 +1,13 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../core/config/app-config';
+import { CHAT_TOKEN, chatTokenUserId } from '../../core/auth/chat-token';
 import { peekTokenType, signToken, verifyToken } from '../../core/auth/hs256-token';
+import { actorOf, type Principal } from '../../core/auth/principal';
+import { AuditService } from '../audit/audit.service';
 import { ChatTokensUnavailableError } from './auth.errors';
 
 export const OPERATOR_TOKEN = 'operator';
-export const CHAT_TOKEN = 'chat';
+export { CHAT_TOKEN };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface IssuedToken {
@@ -15,7 +18,10 @@ export interface IssuedToken {
 /** Operator tokens (JWT_SECRET) and end-user chat tokens (CHAT_TOKEN_SECRET). */
 @Injectable()
 export class SessionTokens implements OnModuleInit {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
 
   onModuleInit(): void {
     if (this.config.jwtSecretGenerated) {
@@ -52,11 +58,32 @@ export class SessionTokens implements OnModuleInit {
     };
   }
 
+  /**
+   * POST /chat/tokens. A token an operator mints (to act as that user) is audited; an API key's
+   * are not: an integrator mints one per end-user session, which would flood the trail, and
+   * the key's last_used_at already shows it is in use.
+   */
+  async mintChatToken(
+    userId: string,
+    ttlSeconds: number | undefined,
+    minter: Principal,
+  ): Promise<IssuedToken> {
+    const issued = this.issueChatToken(userId, ttlSeconds);
+    if (minter.kind === 'operator') {
+      await this.audit.recordEvent({
+        action: 'chat_token.create',
+        targetType: 'user',
+        targetId: userId,
+        actor: actorOf(minter),
+        after: { expires_in: issued.expiresIn },
+      });
+    }
+    return issued;
+  }
+
   /** The user id of a valid chat token. */
   verifyChatToken(token: string): string | undefined {
-    const secret = this.config.chatTokenSecret;
-    if (secret === undefined) return undefined;
-    return verifyToken(token, secret, CHAT_TOKEN)?.sub;
+    return chatTokenUserId(token, this.config.chatTokenSecret);
   }
 
   typeOf(token: string): string | undefined {

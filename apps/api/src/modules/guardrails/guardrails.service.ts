@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
+import { EntityManager, FindOptionsWhere, LessThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { excerpt } from '../audit/audit-summary';
 import { ValidationFailedError } from '../../core/errors/domain-error';
 import { decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
 import { toStorableText } from '../../core/validation/storable-text';
@@ -74,6 +76,7 @@ export class GuardrailsService {
     private readonly events: Repository<GuardrailEventEntity>,
     private readonly liveEvents: EventsService,
     private readonly metrics: MetricsService,
+    private readonly audit: AuditService,
   ) {
     this.liveEvents.subscribe((event) => {
       if (event.type === 'guardrail_config.changed') this.invalidate();
@@ -111,26 +114,32 @@ export class GuardrailsService {
   async create(input: CreateGuardrailInput): Promise<GuardrailConfigEntity> {
     const rules = parseGuardrailRules(input.rules);
     const actor = input.createdBy ?? SYSTEM_ACTOR;
-    const result = await this.configs
-      .createQueryBuilder()
-      .insert()
-      .values({
-        name: input.name,
-        description: input.description ?? null,
-        rules,
-        fallbackMessage: input.fallbackMessage ?? DEFAULT_FALLBACK_MESSAGE,
-        isActive: input.isActive ?? true,
-        isPreset: false,
-        createdBy: actor,
-        updatedBy: actor,
-      })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    const inserted = (result.raw as Array<{ id: number }>)[0];
-    if (!inserted) throw new GuardrailExistsError(input.name);
-    this.changed(inserted.id, input.name, 'created');
-    return this.getById(inserted.id);
+    const created = await this.configs.manager.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(GuardrailConfigEntity)
+        .values({
+          name: input.name,
+          description: input.description ?? null,
+          rules,
+          fallbackMessage: input.fallbackMessage ?? DEFAULT_FALLBACK_MESSAGE,
+          isActive: input.isActive ?? true,
+          isPreset: false,
+          createdBy: actor,
+          updatedBy: actor,
+        })
+        .orIgnore()
+        .returning(['id'])
+        .execute();
+      const inserted = (result.raw as Array<{ id: number }>)[0];
+      if (!inserted) throw new GuardrailExistsError(input.name);
+      const config = await manager.findOneByOrFail(GuardrailConfigEntity, { id: inserted.id });
+      await this.recordChange(manager, 'guardrail.create', null, config);
+      return config;
+    });
+    this.changed(created.id, input.name, 'created');
+    return created;
   }
 
   /** Presets can be edited like any config; the name never changes. */
@@ -148,12 +157,17 @@ export class GuardrailsService {
         },
       ]);
     }
-    const { affected } = await this.configs.update(
-      { id: configId },
-      { ...changes, updatedBy: input.updatedBy ?? SYSTEM_ACTOR },
-    );
-    if (!affected) throw new GuardrailNotFoundError({ configId });
-    const updated = await this.getById(configId);
+    const updated = await this.configs.manager.transaction(async (manager) => {
+      const before = await this.lockConfig(manager, configId);
+      await manager.update(
+        GuardrailConfigEntity,
+        { id: configId },
+        { ...changes, updatedBy: input.updatedBy ?? SYSTEM_ACTOR },
+      );
+      const after = await manager.findOneByOrFail(GuardrailConfigEntity, { id: configId });
+      await this.recordChange(manager, 'guardrail.update', before, after);
+      return after;
+    });
     this.changed(configId, updated.name, 'updated');
     return updated;
   }
@@ -166,17 +180,51 @@ export class GuardrailsService {
     configId: number,
     { soft }: { soft: boolean },
   ): Promise<{ config: GuardrailConfigEntity; outcome: 'deactivated' | 'deleted' }> {
-    const config = await this.getById(configId);
-    if (soft) {
-      if (config.isActive) await this.configs.update({ id: configId }, { isActive: false });
-      this.changed(configId, config.name, 'deactivated');
-      return { config, outcome: 'deactivated' };
-    }
-    if (config.isPreset) throw new GuardrailPresetError(config.name);
-    const { affected } = await this.configs.delete({ id: configId });
-    if (!affected) throw new GuardrailNotFoundError({ configId });
-    this.changed(configId, config.name, 'deleted');
-    return { config, outcome: 'deleted' };
+    const outcome = soft ? 'deactivated' : 'deleted';
+    const config = await this.configs.manager.transaction(async (manager) => {
+      const found = await this.lockConfig(manager, configId);
+      if (soft) {
+        if (found.isActive)
+          await manager.update(GuardrailConfigEntity, { id: configId }, { isActive: false });
+        const after = await manager.findOneByOrFail(GuardrailConfigEntity, { id: configId });
+        await this.recordChange(manager, 'guardrail.deactivate', found, after);
+        return found;
+      }
+      if (found.isPreset) throw new GuardrailPresetError(found.name);
+      await manager.delete(GuardrailConfigEntity, { id: configId });
+      await this.recordChange(manager, 'guardrail.delete', found, null);
+      return found;
+    });
+    this.changed(configId, config.name, outcome);
+    return { config, outcome };
+  }
+
+  private async lockConfig(
+    manager: EntityManager,
+    configId: number,
+  ): Promise<GuardrailConfigEntity> {
+    const config = await manager.findOne(GuardrailConfigEntity, {
+      where: { id: configId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    if (!config) throw new GuardrailNotFoundError({ configId });
+    return config;
+  }
+
+  private recordChange(
+    manager: EntityManager,
+    action: string,
+    before: GuardrailConfigEntity | null,
+    after: GuardrailConfigEntity | null,
+  ): Promise<void> {
+    const target = after ?? before;
+    return this.audit.record(manager, {
+      action,
+      targetType: 'guardrail',
+      targetId: target?.id,
+      before: before && guardrailSummary(before),
+      after: after && guardrailSummary(after),
+    });
   }
 
   /**
@@ -276,4 +324,14 @@ function storableExcerpt(excerpt: string): string {
   return toStorableText(excerpt)
     .slice(0, EXCERPT_MAX_CHARS)
     .replace(/[\ud800-\udbff]$/, '');
+}
+
+function guardrailSummary(config: GuardrailConfigEntity): Record<string, unknown> {
+  return {
+    name: config.name,
+    is_active: config.isActive,
+    rule_count: config.rules.length,
+    description: config.description,
+    fallback_message: excerpt(config.fallbackMessage, 100),
+  };
 }

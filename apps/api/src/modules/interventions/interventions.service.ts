@@ -3,6 +3,8 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { AuditService } from '../audit/audit.service';
+import { excerpt } from '../audit/audit-summary';
 import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
@@ -52,11 +54,13 @@ export class InterventionsService {
     private readonly userState: UserStateService,
     private readonly conversations: ConversationStore,
     private readonly events: EventsService,
+    private readonly audit: AuditService,
   ) {}
 
   /** Stops the AI for the user (creating them if never seen); logged, atomically. */
   async halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
     const result = await this.dataSource.transaction(async (manager) => {
+      const previous = await manager.findOneBy(UserStateEntity, { userId });
       const state = await this.userState.setMode(
         userId,
         HALTED_MODE,
@@ -64,6 +68,7 @@ export class InterventionsService {
         manager,
       );
       const intervention = await this.log(manager, { userId, kind: 'halt', operator, reason });
+      await this.recordState(manager, 'user.halt', previous, state);
       return { state, intervention };
     });
     this.announce(result);
@@ -91,6 +96,7 @@ export class InterventionsService {
       if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
       const state = await this.userState.setMode(userId, change.mode, change, manager);
       const intervention = await this.log(manager, { userId, kind: 'resume', operator });
+      await this.recordState(manager, 'user.resume', current, state);
       return { state, intervention };
     });
     this.announce(result);
@@ -117,7 +123,12 @@ export class InterventionsService {
       });
       if (state) return state;
     }
-    const state = await this.userState.setMode(userId, mode, change);
+    const state = await this.dataSource.transaction(async (manager) => {
+      const previous = await manager.findOneBy(UserStateEntity, { userId });
+      const changed = await this.userState.setMode(userId, mode, change, manager);
+      await this.recordState(manager, 'user.set_mode', previous, changed);
+      return changed;
+    });
     this.announceState(state);
     return state;
   }
@@ -152,11 +163,32 @@ export class InterventionsService {
         role,
         messageId: message.id,
       });
+      await this.audit.record(manager, {
+        action: 'user.inject',
+        targetType: 'user',
+        targetId: userId,
+        after: { role, message_id: message.id, content: excerpt(content, 100) },
+      });
       return { message, intervention };
     });
     this.events.publishMessage(result.message);
     this.announceIntervention(result.intervention);
     return result;
+  }
+
+  private recordState(
+    manager: EntityManager,
+    action: string,
+    before: UserStateEntity | null,
+    after: UserStateEntity,
+  ): Promise<void> {
+    return this.audit.record(manager, {
+      action,
+      targetType: 'user',
+      targetId: after.userId,
+      before: before && { mode: before.mode, reason: before.reason },
+      after: { mode: after.mode, reason: after.reason },
+    });
   }
 
   private announce({ state, intervention }: HaltResult): void {

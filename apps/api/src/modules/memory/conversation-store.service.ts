@@ -6,6 +6,7 @@ import {
   MessageRole,
   MessageSource,
 } from './entities/conversation-message.entity';
+import { AuditService } from '../audit/audit.service';
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
 import { countMessageSql } from './user-state.service';
@@ -63,6 +64,7 @@ export class ConversationStore {
     @InjectRepository(ConversationMessageEntity)
     private readonly messages: Repository<ConversationMessageEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
   ) {}
 
   private readonly returning = entityColumns(this.messages.metadata);
@@ -214,6 +216,12 @@ export class ConversationStore {
       } else {
         await manager.update(UserStateEntity, { userId }, { messageCount: 0 });
       }
+      await this.audit.record(manager, {
+        action: 'chat_history.delete',
+        targetType: 'user',
+        targetId: userId,
+        after: { deleted_count: affected ?? 0, include_memory: includeMemory },
+      });
       return affected ?? 0;
     });
   }

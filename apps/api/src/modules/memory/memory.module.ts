@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ConversationStore } from './conversation-store.service';
 import { ConversationMessageEntity } from './entities/conversation-message.entity';
 import { UserMemoryEntity } from './entities/user-memory.entity';
@@ -13,6 +14,7 @@ import { UserStateService } from './user-state.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([ConversationMessageEntity, UserMemoryEntity, UserStateEntity]),
+    AuditModule,
   ],
   controllers: [MemoryController, UserStateController],
   providers: [MemoryService, UserStateService, ConversationStore],

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { excerpt } from '../audit/audit-summary';
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { entityColumns } from '../../core/database/entity-columns';
 import { InvalidMemoryValueError, MemoryKeyNotFoundError } from './memory.errors';
@@ -11,6 +13,7 @@ import { JsonValue, memoryValueProblem } from './memory-value';
 export class MemoryService {
   constructor(
     @InjectRepository(UserMemoryEntity) private readonly memories: Repository<UserMemoryEntity>,
+    private readonly audit: AuditService,
   ) {}
 
   private readonly returning = entityColumns(this.memories.metadata);
@@ -32,25 +35,57 @@ export class MemoryService {
   async setKey(userId: string, key: string, value: JsonValue): Promise<UserMemoryEntity> {
     const problem = memoryValueProblem(value);
     if (problem) throw new InvalidMemoryValueError(problem);
-    const rows = await this.memories.query<UserMemoryEntity[]>(
-      `INSERT INTO user_memory (user_id, key, value)
-       VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
-       RETURNING ${this.returning}`,
-      [userId, key, JSON.stringify(value)],
-    );
-    // An upsert always returns its row.
-    return this.memories.create(rows[0]!);
+    return this.memories.manager.transaction(async (manager) => {
+      const previous = await manager.findOneBy(UserMemoryEntity, { userId, key });
+      const rows = await manager.query<UserMemoryEntity[]>(
+        `INSERT INTO user_memory (user_id, key, value)
+         VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+         RETURNING ${this.returning}`,
+        [userId, key, JSON.stringify(value)],
+      );
+      await this.audit.record(manager, {
+        action: 'memory.put',
+        targetType: 'memory',
+        targetId: `${userId}/${key}`,
+        before: previous ? { value: valueExcerpt(previous.value) } : null,
+        after: { value: valueExcerpt(value) },
+      });
+      // An upsert always returns its row.
+      return this.memories.create(rows[0]!);
+    });
   }
 
   async deleteKey(userId: string, key: string): Promise<void> {
-    const { affected } = await this.memories.delete({ userId, key });
-    if (!affected) throw new MemoryKeyNotFoundError(userId, key);
+    await this.memories.manager.transaction(async (manager) => {
+      const previous = await manager.findOneBy(UserMemoryEntity, { userId, key });
+      if (!previous) throw new MemoryKeyNotFoundError(userId, key);
+      await manager.delete(UserMemoryEntity, { userId, key });
+      await this.audit.record(manager, {
+        action: 'memory.delete',
+        targetType: 'memory',
+        targetId: `${userId}/${key}`,
+        before: { value: valueExcerpt(previous.value) },
+      });
+    });
   }
 
   /** Removes every key of the user; returns how many there were. */
   async clear(userId: string): Promise<number> {
-    const { affected } = await this.memories.delete({ userId });
-    return affected ?? 0;
+    return this.memories.manager.transaction(async (manager) => {
+      const { affected } = await manager.delete(UserMemoryEntity, { userId });
+      await this.audit.record(manager, {
+        action: 'memory.clear',
+        targetType: 'user',
+        targetId: userId,
+        after: { deleted_count: affected ?? 0 },
+      });
+      return affected ?? 0;
+    });
   }
+}
+
+/** Memory values are the end user's data: the trail keeps a short excerpt, never all of it. */
+function valueExcerpt(value: unknown): string {
+  return excerpt(JSON.stringify(value) ?? 'null', 100);
 }

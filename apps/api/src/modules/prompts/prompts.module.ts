@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ContextModule } from '../context/context.module';
 import { LlmModule } from '../llm/llm.module';
 import { PromptVersionEntity } from './entities/prompt-version.entity';
@@ -10,6 +11,7 @@ import { PromptsService } from './prompts.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([SystemPromptEntity, PromptVersionEntity]),
+    AuditModule,
     ContextModule,
     LlmModule,
   ],

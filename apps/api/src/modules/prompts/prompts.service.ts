@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderer } from '../context/template-renderer';
@@ -69,6 +70,15 @@ export interface PreviewTemplateInput {
 type TemplateChange =
   'created' | 'updated' | 'rolled_back' | 'activated' | 'deactivated' | 'default';
 
+const TEMPLATE_ACTIONS: Record<TemplateChange, string> = {
+  created: 'template.create',
+  updated: 'template.update',
+  rolled_back: 'template.rollback',
+  activated: 'template.activate',
+  deactivated: 'template.deactivate',
+  default: 'template.set_default',
+};
+
 export interface PreviewLlmReply {
   response: string;
   model: string;
@@ -124,6 +134,7 @@ export class PromptsService {
     private readonly userContext: PromptContextService,
     private readonly llm: LlmClient,
     private readonly events: EventsService,
+    private readonly audit: AuditService,
   ) {
     // A change on any instance (this one included) drops cached templates.
     this.events.subscribe((event) => {
@@ -199,6 +210,12 @@ export class PromptsService {
           .andWhere('NOT EXISTS (SELECT 1 FROM system_prompt WHERE is_default)')
           .execute();
         template.isDefault = promoted.affected === 1;
+        await this.audit.record(manager, {
+          action: 'template.create',
+          targetType: 'template',
+          targetId: template.id,
+          after: templateSummary(template),
+        });
         return { template, version };
       });
       this.announce(created.template, 'created');
@@ -454,7 +471,17 @@ export class PromptsService {
           .getOne();
         if (!template) throw new TemplateNotFoundError({ templateId });
         changed = template;
-        return change(manager, template);
+        const before = templateSummary(template);
+        const result = await change(manager, template);
+        const after = await manager.findOneByOrFail(SystemPromptEntity, { id: templateId });
+        await this.audit.record(manager, {
+          action: TEMPLATE_ACTIONS[kind],
+          targetType: 'template',
+          targetId: templateId,
+          before,
+          after: templateSummary(after),
+        });
+        return result;
       });
       if (changed) this.announce(changed, kind);
       return result;
@@ -516,4 +543,13 @@ export class PromptsService {
 
 function withoutStatus({ isActive: _isActive, ...template }: CachedTemplate): ResolvedTemplate {
   return template;
+}
+
+function templateSummary(template: SystemPromptEntity): Record<string, unknown> {
+  return {
+    name: template.name,
+    current_version: template.currentVersion,
+    is_active: template.isActive,
+    is_default: template.isDefault,
+  };
 }

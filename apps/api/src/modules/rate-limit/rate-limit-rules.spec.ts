@@ -11,6 +11,7 @@ const request = (overrides: Partial<RateLimitedRequest>): RateLimitedRequest => 
   route: '/admin/templates',
   ip: '203.0.113.7',
   body: undefined,
+  bodyUserIdTrusted: true,
   ...overrides,
 });
 
@@ -63,6 +64,19 @@ describe('rate limit rules', () => {
     ]) {
       expect(chatUserOf(request({ body }))).toBe('ip:203.0.113.7');
     }
+  });
+
+  it('charges the chat token user, and an unvouched user id only together with the IP', () => {
+    const chat = { method: 'POST', route: '/chat' };
+    expect(chatUserOf(request({ ...chat, tokenUserId: 'u-1', body: { user_id: 'u-2' } }))).toBe(
+      'user:u-1',
+    );
+    expect(
+      chatUserOf(request({ ...chat, bodyUserIdTrusted: false, body: { user_id: 'u-2' } })),
+    ).toBe('ip:203.0.113.7:user:u-2');
+    expect(chatUserOf(request({ ...chat, bodyUserIdTrusted: false, body: {} }))).toBe(
+      'ip:203.0.113.7',
+    );
   });
 
   it('is stricter on POST /auth/login, per IP and per username in any case', () => {

@@ -7,6 +7,10 @@ export interface RateLimitedRequest {
   route: string | undefined;
   ip: string;
   body: unknown;
+  /** The end user the request's credentials name: a verified chat token or the principal. */
+  tokenUserId?: string;
+  /** Whether the body may name the user (CHAT_AUTH=open, operators, API keys). */
+  bodyUserIdTrusted: boolean;
 }
 
 export interface RateLimitRule {
@@ -34,12 +38,16 @@ function bodyField(body: unknown, field: string): string | undefined {
 }
 
 /**
- * The end user a chat request speaks for. Today the body names it (CHAT_AUTH=open); with
- * per-user tokens this is the one function to change. Without a usable id, the IP pays.
+ * The end user a chat request speaks for: the user of its chat token, else the body's user_id
+ * (CHAT_AUTH=open, operators, API keys). A name nobody vouches for (token mode, credentials not
+ * checked yet) counts per IP as well, so naming a victim cannot spend the victim's budget.
+ * Without a usable id, the IP pays.
  */
 export function chatUserOf(request: RateLimitedRequest): string {
+  if (request.tokenUserId !== undefined) return `user:${request.tokenUserId}`;
   const userId = bodyField(request.body, 'user_id');
-  return userId === undefined ? clientIp(request) : `user:${userId}`;
+  if (userId === undefined) return clientIp(request);
+  return request.bodyUserIdTrusted ? `user:${userId}` : `${clientIp(request)}:user:${userId}`;
 }
 
 /** Login guesses count per username, whatever its case, from any IP. */
@@ -48,7 +56,7 @@ export function loginUsernameOf(request: RateLimitedRequest): string {
   return username === undefined ? clientIp(request) : `username:${username.toLowerCase()}`;
 }
 
-const isChat = (request: RateLimitedRequest) =>
+export const isChat = (request: Pick<RateLimitedRequest, 'method' | 'route'>) =>
   request.method === 'POST' && request.route !== undefined && CHAT_ROUTES.has(request.route);
 const isLogin = (request: RateLimitedRequest) =>
   request.method === 'POST' && request.route === LOGIN_ROUTE;

@@ -7,22 +7,32 @@ import {
   ThrottlerStorageService,
 } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { bearerTokenOf, chatTokenUserId } from '../../core/auth/chat-token';
 import { AppConfig } from '../../core/config/app-config';
-import { RateLimitedRequest, rateLimitRules } from './rate-limit-rules';
+import { isChat, RateLimitedRequest, rateLimitRules } from './rate-limit-rules';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RedisThrottlerStorage } from './redis-throttler-storage';
 
-function toRateLimited(request: FastifyRequest): RateLimitedRequest {
-  return {
-    method: request.method,
-    route: request.routeOptions.url,
-    ip: request.ip,
-    body: request.body,
-  };
+/**
+ * This guard runs before the auth guard (so floods never reach credential checks), which is why
+ * the chat user comes from a chat token verified here (an HMAC, no I/O) unless the principal is
+ * already known.
+ */
+function toRateLimited(request: FastifyRequest, config: AppConfig): RateLimitedRequest {
+  const route = request.routeOptions.url;
+  const base = { method: request.method, route, ip: request.ip, body: request.body };
+  if (!isChat(base)) return { ...base, bodyUserIdTrusted: true };
+  const principal = request.principal;
+  const token = bearerTokenOf(request.headers.authorization);
+  const tokenUserId =
+    principal?.kind === 'end_user'
+      ? principal.userId
+      : token === undefined
+        ? undefined
+        : chatTokenUserId(token, config.chatTokenSecret);
+  const staff = principal?.kind === 'operator' || principal?.kind === 'api_key';
+  return { ...base, tokenUserId, bodyUserIdTrusted: config.chatAuth === 'open' || staff };
 }
-
-const requestOf = (context: ExecutionContext) =>
-  toRateLimited(context.switchToHttp().getRequest<FastifyRequest>());
 
 function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
   return {
@@ -33,9 +43,10 @@ function throttlerOptions(config: AppConfig): ThrottlerModuleOptions {
       name: rule.name,
       limit: rule.limit,
       ttl: rule.windowMs,
-      skipIf: (context: ExecutionContext) => !rule.appliesTo(requestOf(context)),
+      skipIf: (context: ExecutionContext) =>
+        !rule.appliesTo(toRateLimited(context.switchToHttp().getRequest(), config)),
       getTracker: (request: Record<string, unknown>) =>
-        rule.trackerOf(toRateLimited(request as unknown as FastifyRequest)),
+        rule.trackerOf(toRateLimited(request as unknown as FastifyRequest, config)),
     })),
   };
 }

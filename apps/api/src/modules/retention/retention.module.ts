@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { EventsModule } from '../events/events.module';
 import { MemoryModule } from '../memory/memory.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
@@ -6,7 +7,7 @@ import { RetentionService } from './retention.service';
 
 /** Deletes what is older than RETENTION_DAYS; each module deletes its own rows. */
 @Module({
-  imports: [MemoryModule, TelemetryModule, EventsModule],
+  imports: [MemoryModule, TelemetryModule, EventsModule, AuditModule],
   providers: [RetentionService],
   exports: [RetentionService],
 })

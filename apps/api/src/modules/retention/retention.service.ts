@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../core/config/app-config';
 import { DATABASE_TARGET } from '../../core/database/database.module';
 import type { DatabaseTarget } from '../../core/database/database-target';
+import { AuditService } from '../audit/audit.service';
 import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { TelemetryService } from '../telemetry/telemetry.service';
@@ -45,7 +46,7 @@ export interface RetentionRunOptions {
 }
 
 /**
- * RETENTION_DAYS: deletes older conversation messages, LLM call records and events daily, in
+ * RETENTION_DAYS: deletes older conversation messages, LLM call records, events and audit rows daily, in
  * bounded batches, one instance at a time (a PostgreSQL advisory lock held for the run).
  */
 @Injectable()
@@ -63,8 +64,8 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
     conversations: ConversationStore,
     telemetry: TelemetryService,
     events: EventsService,
+    audit: AuditService,
   ) {
-    // The audit log joins this list once it exists.
     this.targets = [
       {
         table: 'conversation_history',
@@ -75,6 +76,7 @@ export class RetentionService implements OnApplicationBootstrap, BeforeApplicati
         deleteBatch: (cutoff, limit) => telemetry.deleteLlmRequestsOlderThan(cutoff, limit),
       },
       { table: 'events', deleteBatch: (cutoff, limit) => events.deleteOlderThan(cutoff, limit) },
+      { table: 'audit_log', deleteBatch: (cutoff, limit) => audit.deleteOlderThan(cutoff, limit) },
     ];
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { UPSERT_ROLLUPS_SQL, WITHOUT_JIT } from './rollup-sql';
 import {
   aggregationRange,
@@ -32,12 +33,15 @@ export interface AggregationResult {
  */
 @Injectable()
 export class StatsAggregator {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   /** Every hour and UTC day touching the range (default: the last 48 hours). */
   async aggregate(input: OptionalRange, now = new Date()): Promise<AggregationResult> {
     const range = aggregationRange(input, now);
-    return this.run(range, { hour: range, day: range });
+    return this.run(range, { hour: range, day: range }, true);
   }
 
   /** What the schedule refreshes: the current and previous hour and UTC day. */
@@ -50,6 +54,7 @@ export class StatsAggregator {
   private run(
     range: TimeRange,
     windows: Record<StatsBucket, TimeRange>,
+    audited = false,
   ): Promise<AggregationResult> {
     return this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query<[{ locked: boolean }]>(
@@ -58,13 +63,22 @@ export class StatsAggregator {
       );
       if (!locked) throw new AggregationRunningError();
       await manager.query(WITHOUT_JIT);
-      return {
+      const result = {
         range,
         windows: {
           hour: await this.upsert(manager, 'hour', windows.hour),
           day: await this.upsert(manager, 'day', windows.day),
         },
       };
+      // The schedule's runs are routine; an operator's recomputation is worth a row.
+      if (audited) {
+        await this.audit.record(manager, {
+          action: 'stats.aggregate',
+          targetType: 'stats',
+          after: { from: range.from, to: range.to },
+        });
+      }
+      return result;
     });
   }
 

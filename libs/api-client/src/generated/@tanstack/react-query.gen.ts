@@ -3,8 +3,8 @@
 import { type DefaultError, type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen.js';
-import { activateTemplate, aggregateStats, changeOperatorRole, clearUserMemory, createApiKey, createChatToken, createGuardrailConfig, createOperator, createTemplate, deactivateTemplate, deleteChatHistory, deleteGuardrailConfig, deleteUserMemoryKey, diffTemplateVersions, getChatHistory, getConversation, getCurrentOperator, getGuardrailConfig, getGuardrailConfigById, getHealth, getMetrics, getReadiness, getStatsOverview, getStatsTimeseries, getTemplate, getTemplateHistory, getUserMemory, getUserMemoryKey, getUserState, getUserStats, haltUser, injectMessage, listApiKeys, listGuardrailConfigs, listGuardrailEvents, listGuardrailPresets, listInterventions, listLlmRequests, listOperators, listTemplates, listUsers, login, logout, type Options, previewTemplate, resetOperatorPassword, resumeUser, revokeApiKey, rollbackTemplate, sendChatMessage, setDefaultTemplate, setOperatorDisabled, setUserMemory, setUserState, updateGuardrailConfig, updateTemplate } from '../sdk.gen.js';
-import type { ActivateTemplateData, ActivateTemplateError, ActivateTemplateResponse, AggregateStatsData, AggregateStatsError, AggregateStatsResponse, ChangeOperatorRoleData, ChangeOperatorRoleError, ChangeOperatorRoleResponse, ClearUserMemoryData, ClearUserMemoryError, ClearUserMemoryResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateChatTokenData, CreateChatTokenError, CreateChatTokenResponse, CreateGuardrailConfigData, CreateGuardrailConfigError, CreateGuardrailConfigResponse, CreateOperatorData, CreateOperatorError, CreateOperatorResponse, CreateTemplateData, CreateTemplateError, CreateTemplateResponse, DeactivateTemplateData, DeactivateTemplateError, DeactivateTemplateResponse, DeleteChatHistoryData, DeleteChatHistoryError, DeleteChatHistoryResponse, DeleteGuardrailConfigData, DeleteGuardrailConfigError, DeleteGuardrailConfigResponse, DeleteUserMemoryKeyData, DeleteUserMemoryKeyError, DeleteUserMemoryKeyResponse, DiffTemplateVersionsData, DiffTemplateVersionsError, DiffTemplateVersionsResponse, GetChatHistoryData, GetChatHistoryError, GetChatHistoryResponse, GetConversationData, GetConversationError, GetConversationResponse, GetCurrentOperatorData, GetCurrentOperatorError, GetCurrentOperatorResponse, GetGuardrailConfigByIdData, GetGuardrailConfigByIdError, GetGuardrailConfigByIdResponse, GetGuardrailConfigData, GetGuardrailConfigError, GetGuardrailConfigResponse, GetHealthData, GetHealthResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetStatsOverviewData, GetStatsOverviewError, GetStatsOverviewResponse, GetStatsTimeseriesData, GetStatsTimeseriesError, GetStatsTimeseriesResponse, GetTemplateData, GetTemplateError, GetTemplateHistoryData, GetTemplateHistoryError, GetTemplateHistoryResponse, GetTemplateResponse, GetUserMemoryData, GetUserMemoryError, GetUserMemoryKeyData, GetUserMemoryKeyError, GetUserMemoryKeyResponse, GetUserMemoryResponse, GetUserStateData, GetUserStateError, GetUserStateResponse, GetUserStatsData, GetUserStatsError, GetUserStatsResponse, HaltUserData, HaltUserError, HaltUserResponse, InjectMessageData, InjectMessageError, InjectMessageResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListGuardrailConfigsData, ListGuardrailConfigsError, ListGuardrailConfigsResponse, ListGuardrailEventsData, ListGuardrailEventsError, ListGuardrailEventsResponse, ListGuardrailPresetsData, ListGuardrailPresetsError, ListGuardrailPresetsResponse, ListInterventionsData, ListInterventionsError, ListInterventionsResponse, ListLlmRequestsData, ListLlmRequestsError, ListLlmRequestsResponse, ListOperatorsData, ListOperatorsError, ListOperatorsResponse, ListTemplatesData, ListTemplatesError, ListTemplatesResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PreviewTemplateData, PreviewTemplateError, PreviewTemplateResponse, ResetOperatorPasswordData, ResetOperatorPasswordError, ResetOperatorPasswordResponse, ResumeUserData, ResumeUserError, ResumeUserResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RollbackTemplateData, RollbackTemplateError, RollbackTemplateResponse, SendChatMessageData, SendChatMessageError, SendChatMessageResponse, SetDefaultTemplateData, SetDefaultTemplateError, SetDefaultTemplateResponse, SetOperatorDisabledData, SetOperatorDisabledError, SetOperatorDisabledResponse, SetUserMemoryData, SetUserMemoryError, SetUserMemoryResponse, SetUserStateData, SetUserStateError, SetUserStateResponse, UpdateGuardrailConfigData, UpdateGuardrailConfigError, UpdateGuardrailConfigResponse, UpdateTemplateData, UpdateTemplateError, UpdateTemplateResponse } from '../types.gen.js';
+import { activateTemplate, aggregateStats, changeOperatorRole, clearUserMemory, createApiKey, createChatToken, createGuardrailConfig, createOperator, createTemplate, deactivateTemplate, deleteChatHistory, deleteGuardrailConfig, deleteUserMemoryKey, diffTemplateVersions, getChatHistory, getConversation, getCurrentOperator, getGuardrailConfig, getGuardrailConfigById, getHealth, getMetrics, getReadiness, getStatsOverview, getStatsTimeseries, getTemplate, getTemplateHistory, getUserMemory, getUserMemoryKey, getUserState, getUserStats, haltUser, injectMessage, listApiKeys, listAuditEntries, listGuardrailConfigs, listGuardrailEvents, listGuardrailPresets, listInterventions, listLlmRequests, listOperators, listTemplates, listUsers, login, logout, type Options, previewTemplate, resetOperatorPassword, resumeUser, revokeApiKey, rollbackTemplate, sendChatMessage, setDefaultTemplate, setOperatorDisabled, setUserMemory, setUserState, updateGuardrailConfig, updateTemplate } from '../sdk.gen.js';
+import type { ActivateTemplateData, ActivateTemplateError, ActivateTemplateResponse, AggregateStatsData, AggregateStatsError, AggregateStatsResponse, ChangeOperatorRoleData, ChangeOperatorRoleError, ChangeOperatorRoleResponse, ClearUserMemoryData, ClearUserMemoryError, ClearUserMemoryResponse, CreateApiKeyData, CreateApiKeyError, CreateApiKeyResponse, CreateChatTokenData, CreateChatTokenError, CreateChatTokenResponse, CreateGuardrailConfigData, CreateGuardrailConfigError, CreateGuardrailConfigResponse, CreateOperatorData, CreateOperatorError, CreateOperatorResponse, CreateTemplateData, CreateTemplateError, CreateTemplateResponse, DeactivateTemplateData, DeactivateTemplateError, DeactivateTemplateResponse, DeleteChatHistoryData, DeleteChatHistoryError, DeleteChatHistoryResponse, DeleteGuardrailConfigData, DeleteGuardrailConfigError, DeleteGuardrailConfigResponse, DeleteUserMemoryKeyData, DeleteUserMemoryKeyError, DeleteUserMemoryKeyResponse, DiffTemplateVersionsData, DiffTemplateVersionsError, DiffTemplateVersionsResponse, GetChatHistoryData, GetChatHistoryError, GetChatHistoryResponse, GetConversationData, GetConversationError, GetConversationResponse, GetCurrentOperatorData, GetCurrentOperatorError, GetCurrentOperatorResponse, GetGuardrailConfigByIdData, GetGuardrailConfigByIdError, GetGuardrailConfigByIdResponse, GetGuardrailConfigData, GetGuardrailConfigError, GetGuardrailConfigResponse, GetHealthData, GetHealthResponse, GetMetricsData, GetMetricsError, GetMetricsResponse, GetReadinessData, GetReadinessError, GetReadinessResponse, GetStatsOverviewData, GetStatsOverviewError, GetStatsOverviewResponse, GetStatsTimeseriesData, GetStatsTimeseriesError, GetStatsTimeseriesResponse, GetTemplateData, GetTemplateError, GetTemplateHistoryData, GetTemplateHistoryError, GetTemplateHistoryResponse, GetTemplateResponse, GetUserMemoryData, GetUserMemoryError, GetUserMemoryKeyData, GetUserMemoryKeyError, GetUserMemoryKeyResponse, GetUserMemoryResponse, GetUserStateData, GetUserStateError, GetUserStateResponse, GetUserStatsData, GetUserStatsError, GetUserStatsResponse, HaltUserData, HaltUserError, HaltUserResponse, InjectMessageData, InjectMessageError, InjectMessageResponse, ListApiKeysData, ListApiKeysError, ListApiKeysResponse, ListAuditEntriesData, ListAuditEntriesError, ListAuditEntriesResponse, ListGuardrailConfigsData, ListGuardrailConfigsError, ListGuardrailConfigsResponse, ListGuardrailEventsData, ListGuardrailEventsError, ListGuardrailEventsResponse, ListGuardrailPresetsData, ListGuardrailPresetsError, ListGuardrailPresetsResponse, ListInterventionsData, ListInterventionsError, ListInterventionsResponse, ListLlmRequestsData, ListLlmRequestsError, ListLlmRequestsResponse, ListOperatorsData, ListOperatorsError, ListOperatorsResponse, ListTemplatesData, ListTemplatesError, ListTemplatesResponse, ListUsersData, ListUsersError, ListUsersResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PreviewTemplateData, PreviewTemplateError, PreviewTemplateResponse, ResetOperatorPasswordData, ResetOperatorPasswordError, ResetOperatorPasswordResponse, ResumeUserData, ResumeUserError, ResumeUserResponse, RevokeApiKeyData, RevokeApiKeyError, RevokeApiKeyResponse, RollbackTemplateData, RollbackTemplateError, RollbackTemplateResponse, SendChatMessageData, SendChatMessageError, SendChatMessageResponse, SetDefaultTemplateData, SetDefaultTemplateError, SetDefaultTemplateResponse, SetOperatorDisabledData, SetOperatorDisabledError, SetOperatorDisabledResponse, SetUserMemoryData, SetUserMemoryError, SetUserMemoryResponse, SetUserStateData, SetUserStateError, SetUserStateResponse, UpdateGuardrailConfigData, UpdateGuardrailConfigError, UpdateGuardrailConfigResponse, UpdateTemplateData, UpdateTemplateError, UpdateTemplateResponse } from '../types.gen.js';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -99,18 +99,18 @@ export const revokeApiKeyMutation = (options?: Partial<Options<RevokeApiKeyData>
     return mutationOptions;
 };
 
-export const getConversationQueryKey = (options: Options<GetConversationData>) => createQueryKey('getConversation', options);
+export const listAuditEntriesQueryKey = (options?: Options<ListAuditEntriesData>) => createQueryKey('listAuditEntries', options);
 
 /**
- * A user's whole conversation, as operators see it
+ * The audit trail, newest first
  *
- * Every role, hidden operator notes and withheld replies included, oldest first.
+ * One row per mutation (and per login, failed login and logout). Filters combine; since is inclusive and until exclusive on created_at. Operators of every role may read it.
  *
  * Needs an operator (viewers: reads only) or an admin-scoped API key.
  */
-export const getConversationOptions = (options: Options<GetConversationData>) => queryOptions<GetConversationResponse, GetConversationError, GetConversationResponse, ReturnType<typeof getConversationQueryKey>>({
+export const listAuditEntriesOptions = (options?: Options<ListAuditEntriesData>) => queryOptions<ListAuditEntriesResponse, ListAuditEntriesError, ListAuditEntriesResponse, ReturnType<typeof listAuditEntriesQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
-        const { data } = await getConversation({
+        const { data } = await listAuditEntries({
             ...options,
             ...queryKey[0],
             signal,
@@ -118,7 +118,7 @@ export const getConversationOptions = (options: Options<GetConversationData>) =>
         });
         return data;
     },
-    queryKey: getConversationQueryKey(options)
+    queryKey: listAuditEntriesQueryKey(options)
 });
 
 const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
@@ -149,6 +149,59 @@ const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'hea
     }
     return params as unknown as typeof page;
 };
+
+export const listAuditEntriesInfiniteQueryKey = (options?: Options<ListAuditEntriesData>): QueryKey<Options<ListAuditEntriesData>> => createQueryKey('listAuditEntries', options, true);
+
+/**
+ * The audit trail, newest first
+ *
+ * One row per mutation (and per login, failed login and logout). Filters combine; since is inclusive and until exclusive on created_at. Operators of every role may read it.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
+ */
+export const listAuditEntriesInfiniteOptions = (options?: Options<ListAuditEntriesData>) => infiniteQueryOptions<ListAuditEntriesResponse, ListAuditEntriesError, InfiniteData<ListAuditEntriesResponse>, QueryKey<Options<ListAuditEntriesData>>, string | Pick<QueryKey<Options<ListAuditEntriesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<ListAuditEntriesData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                cursor: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await listAuditEntries({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listAuditEntriesInfiniteQueryKey(options)
+});
+
+export const getConversationQueryKey = (options: Options<GetConversationData>) => createQueryKey('getConversation', options);
+
+/**
+ * A user's whole conversation, as operators see it
+ *
+ * Every role, hidden operator notes and withheld replies included, oldest first.
+ *
+ * Needs an operator (viewers: reads only) or an admin-scoped API key.
+ */
+export const getConversationOptions = (options: Options<GetConversationData>) => queryOptions<GetConversationResponse, GetConversationError, GetConversationResponse, ReturnType<typeof getConversationQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getConversation({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getConversationQueryKey(options)
+});
 
 export const getConversationInfiniteQueryKey = (options: Options<GetConversationData>): QueryKey<Options<GetConversationData>> => createQueryKey('getConversation', options, true);
 
