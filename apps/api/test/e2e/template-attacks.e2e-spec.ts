@@ -178,6 +178,8 @@ describe('template attacks over HTTP', () => {
     });
     const chatMs = performance.now() - started;
     const results = await previews;
+    // What a single render may cost is bounded by the step budget (deterministic, see the
+    // interpreter's budget tests), not by a clock; here only what users notice is timed.
     expect(health.status).toBe(200);
     expect(healthMs).toBeLessThan(1000);
     expect(chat.status).toBe(200);
@@ -186,10 +188,8 @@ describe('template attacks over HTTP', () => {
     expect(chatMs).toBeLessThan(6000);
     for (const result of results) {
       expect(result.status).toBe(200);
-      const body = result.body as { rendered: string; render_time_ms: number };
+      const body = result.body as { rendered: string };
       expect(body.rendered).toContain('2999+2999');
-      // Each render is short: nothing queues behind it for long.
-      expect(body.render_time_ms).toBeLessThan(250);
     }
   });
 
