@@ -5,9 +5,9 @@ import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
 import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
-import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
-import { ACTIVE_MODE, HALTED_MODE, UserStateEntity } from '../memory/entities/user-state.entity';
 import { InvalidCursorError } from '../memory/memory.errors';
+import type { ConversationMessage, UserState } from '../memory/memory.types';
+import { ACTIVE_MODE, HALTED_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import { InjectRole, InterventionEntity, InterventionKind } from './entities/intervention.entity';
 import { NotHaltedError } from './interventions.errors';
@@ -16,12 +16,12 @@ import { NotHaltedError } from './interventions.errors';
 const CURSOR_LIST = 'm';
 
 export interface HaltResult {
-  state: UserStateEntity;
+  state: UserState;
   intervention: InterventionEntity;
 }
 
 export interface InjectResult {
-  message: ConversationMessageEntity;
+  message: ConversationMessage;
   intervention: InterventionEntity;
 }
 
@@ -84,11 +84,8 @@ export class InterventionsService {
   ): Promise<HaltResult> {
     const result = await this.dataSource.transaction(async (manager) => {
       // The row lock makes a concurrent second resume see the first one's result.
-      const current = await manager.findOne(UserStateEntity, {
-        where: { userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
+      const mode = await this.userState.lockMode(userId, manager);
+      if (mode !== HALTED_MODE) throw new NotHaltedError(userId, mode);
       const state = await this.userState.setMode(userId, change.mode, change, manager);
       const intervention = await this.log(manager, { userId, kind: 'resume', operator });
       return { state, intervention };
@@ -105,7 +102,7 @@ export class InterventionsService {
     userId: string,
     mode: string,
     change: { reason?: string; operator?: string },
-  ): Promise<UserStateEntity> {
+  ): Promise<UserState> {
     const operator = change.operator ?? 'operator';
     if (mode === HALTED_MODE)
       return (await this.halt(userId, operator, change.reason ?? null)).state;
@@ -164,7 +161,7 @@ export class InterventionsService {
     this.announceIntervention(intervention);
   }
 
-  private announceState(state: UserStateEntity): void {
+  private announceState(state: UserState): void {
     this.events.publish('user.state_changed', {
       userId: state.userId,
       data: {
@@ -192,14 +189,11 @@ export class InterventionsService {
 
   /** Halted users (longest halted first) and the intervention log, newest first. */
   async overview(query: InterventionQuery): Promise<{
-    halted: UserStateEntity[];
+    halted: UserState[];
     recent: InterventionEntity[];
     nextCursor: string | null;
   }> {
-    const halted = await this.dataSource.getRepository(UserStateEntity).find({
-      where: { mode: HALTED_MODE },
-      order: { updatedAt: 'ASC' },
-    });
+    const halted = await this.userState.listHalted();
     const beforeId =
       query.cursor === undefined ? undefined : decodeIdCursor(CURSOR_LIST, query.cursor);
     if (query.cursor !== undefined && beforeId === undefined)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MemoryModule } from '../memory/memory.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { LlmRequestEntity } from './entities/llm-request.entity';
 import { MetricsRollupEntity } from './entities/metrics-rollup.entity';
@@ -13,7 +14,11 @@ import { TelemetryService } from './telemetry.service';
 
 /** LLM call records, their hourly and daily rollups, and the dashboard stats read from both. */
 @Module({
-  imports: [TypeOrmModule.forFeature([LlmRequestEntity, MetricsRollupEntity]), MetricsModule],
+  imports: [
+    TypeOrmModule.forFeature([LlmRequestEntity, MetricsRollupEntity]),
+    MemoryModule,
+    MetricsModule,
+  ],
   controllers: [StatsController, LlmRequestsController],
   providers: [
     TelemetryService,
