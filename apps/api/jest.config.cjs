@@ -24,7 +24,11 @@ module.exports = {
     {
       ...shared,
       displayName: 'api:unit',
-      testMatch: ['<rootDir>/apps/api/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/apps/api/src/**/*.spec.ts',
+        '<rootDir>/migrations/**/*.spec.ts',
+        '<rootDir>/apps/api/test/lint/*.spec.ts',
+      ],
     },
     {
       ...shared,

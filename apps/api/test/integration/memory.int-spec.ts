@@ -1,5 +1,5 @@
 import { ConversationStore } from '../../src/modules/memory/conversation-store.service';
-import { HALTED_MODE } from '../../src/modules/memory/entities/user-state.entity';
+import { HALTED_MODE } from '../../src/modules/memory/user-mode';
 import { MemoryKeyNotFoundError, StateNotFoundError } from '../../src/modules/memory/memory.errors';
 import { MemoryService } from '../../src/modules/memory/memory.service';
 import { UserStateService } from '../../src/modules/memory/user-state.service';

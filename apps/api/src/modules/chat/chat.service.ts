@@ -19,12 +19,12 @@ import {
   ConversationStore,
   EXCLUDED_FROM_PROMPT,
 } from '../memory/conversation-store.service';
-import { HALTED_MODE } from '../memory/entities/user-state.entity';
+import { HALTED_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import { NoTemplateError } from '../prompts/prompts.errors';
 import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
 import { TemplateConfig } from '../prompts/template-config';
-import { LlmRequestStatus } from '../telemetry/entities/llm-request.entity';
+import type { LlmRequestStatus } from '../telemetry/llm-request-status';
 import { TelemetryService } from '../telemetry/telemetry.service';
 import {
   ConversationHaltedError,

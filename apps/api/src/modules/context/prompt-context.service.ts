@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ConversationStore } from '../memory/conversation-store.service';
-import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
-import { ACTIVE_MODE } from '../memory/entities/user-state.entity';
 import { MemoryService } from '../memory/memory.service';
+import type { ConversationMessage } from '../memory/memory.types';
+import { ACTIVE_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import {
   buildTemplateVariables,
@@ -25,7 +25,7 @@ export interface UserContextRequest {
 export interface UserContext {
   variables: TemplateVariables;
   /** The history the variables were built from, oldest first. */
-  history: ConversationMessageEntity[];
+  history: ConversationMessage[];
 }
 
 /** Loads what a template sees about a real user: memory, recent history and mode. */

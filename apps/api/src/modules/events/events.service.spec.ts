@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../core/config/app-config';
 import type { DatabaseTarget } from '../../core/database/database-target';
 import { DomainError } from '../../core/errors/domain-error';
+import type { ConversationStore } from '../memory/conversation-store.service';
 import { EventsService, MAX_HELD_EVENTS } from './events.service';
 import type { EventSink } from './events.types';
 
@@ -68,10 +69,12 @@ function recordingSink() {
 describe('EventsService streams', () => {
   const config = { eventsPollMs: 1000, eventsRetentionHours: 24 } as AppConfig;
   const target = { kind: 'embedded' } as unknown as DatabaseTarget;
+  // These events carry no message, so no content is read.
+  const conversations = {} as ConversationStore;
 
   it('sends events that arrived during the replay after it, each once and in order', async () => {
     const table = eventsTable();
-    const service = new EventsService(table.dataSource, config, target);
+    const service = new EventsService(table.dataSource, config, target, conversations);
     const { sink, sent, failures } = recordingSink();
     const streaming = service.stream(sink, { resumeAfter: 0, wanted: () => true });
     for (let index = 0; index < 5; index += 1) service.publish('template.changed', { data: {} });
@@ -85,7 +88,7 @@ describe('EventsService streams', () => {
 
   it(`ends a stream that holds more than ${MAX_HELD_EVENTS} events while replaying`, async () => {
     const table = eventsTable();
-    const service = new EventsService(table.dataSource, config, target);
+    const service = new EventsService(table.dataSource, config, target, conversations);
     const { sink, sent, failures } = recordingSink();
     const streaming = service.stream(sink, { resumeAfter: 0, wanted: () => true });
     expect(service.openStreams).toBe(1);

@@ -11,6 +11,7 @@ import { AppConfig } from '../../core/config/app-config';
 import { DATABASE_TARGET } from '../../core/database/database.module';
 import type { DatabaseTarget } from '../../core/database/database-target';
 import { SseClientTooSlowError, SseShuttingDownError } from '../../core/http/sse-stream';
+import { ConversationStore } from '../memory/conversation-store.service';
 import { EventsUnavailableError } from './events.errors';
 import { EventSink, EventStreamOptions, EventType, LiveEvent, NewEvent } from './events.types';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
@@ -71,6 +72,7 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
+    private readonly conversations: ConversationStore,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -293,16 +295,20 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private select(where: string, parameters: unknown[]): Promise<EventRow[]> {
-    // Message events carry ids only; the content is read here, when needed.
-    return this.dataSource.query<EventRow[]>(
-      `SELECT e.id, e.type, e.user_id, e.data, e.created_at, m.content
-         FROM events e
-         LEFT JOIN conversation_history m
-           ON e.type = 'message.created' AND m.id = (e.data->>'message_id')::bigint
-        WHERE ${where}`,
+  private async select(where: string, parameters: unknown[]): Promise<EventRow[]> {
+    const rows = await this.dataSource.query<Omit<EventRow, 'content'>[]>(
+      `SELECT e.id, e.type, e.user_id, e.data, e.created_at FROM events e WHERE ${where}`,
       parameters,
     );
+    // Message events carry ids only; the content is read here, when needed.
+    const messageIds = rows.map(messageIdOf).filter((id) => id !== undefined);
+    const contents =
+      messageIds.length === 0 ? undefined : await this.conversations.contentsOf(messageIds);
+    return rows.map((row) => {
+      const messageId = messageIdOf(row);
+      const content = messageId === undefined ? undefined : contents?.get(messageId);
+      return { ...row, content: content ?? null };
+    });
   }
 
   /** Retention: one batch of events older than `cutoff`; returns how many went. */
@@ -317,6 +323,11 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
       ])
       .catch((error: unknown) => this.logger.warn(`could not remove old events: ${String(error)}`));
   }
+}
+
+function messageIdOf(row: Omit<EventRow, 'content'>): number | undefined {
+  const id = row.data.message_id;
+  return row.type === 'message.created' && typeof id === 'number' ? id : undefined;
 }
 
 function toLiveEvent(row: EventRow): LiveEvent {

@@ -7,9 +7,9 @@ import { AuditService } from '../audit/audit.service';
 import { excerpt } from '../audit/audit-summary';
 import { EventsService } from '../events/events.service';
 import { ConversationStore } from '../memory/conversation-store.service';
-import { ConversationMessageEntity } from '../memory/entities/conversation-message.entity';
-import { ACTIVE_MODE, HALTED_MODE, UserStateEntity } from '../memory/entities/user-state.entity';
 import { InvalidCursorError } from '../memory/memory.errors';
+import type { ConversationMessage, UserState } from '../memory/memory.types';
+import { ACTIVE_MODE, HALTED_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import { InjectRole, InterventionEntity, InterventionKind } from './entities/intervention.entity';
 import { NotHaltedError } from './interventions.errors';
@@ -18,12 +18,12 @@ import { NotHaltedError } from './interventions.errors';
 const CURSOR_LIST = 'm';
 
 export interface HaltResult {
-  state: UserStateEntity;
+  state: UserState;
   intervention: InterventionEntity;
 }
 
 export interface InjectResult {
-  message: ConversationMessageEntity;
+  message: ConversationMessage;
   intervention: InterventionEntity;
 }
 
@@ -89,11 +89,8 @@ export class InterventionsService {
   ): Promise<HaltResult> {
     const result = await this.dataSource.transaction(async (manager) => {
       // The row lock makes a concurrent second resume see the first one's result.
-      const current = await manager.findOne(UserStateEntity, {
-        where: { userId },
-        lock: { mode: 'pessimistic_write' },
-      });
-      if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
+      const mode = await this.userState.lockMode(userId, manager);
+      if (mode !== HALTED_MODE) throw new NotHaltedError(userId, mode);
       const state = await this.userState.setMode(userId, change.mode, change, manager);
       const intervention = await this.log(manager, { userId, kind: 'resume', operator });
       await this.recordState(manager, 'user.resume', current, state);
@@ -111,7 +108,7 @@ export class InterventionsService {
     userId: string,
     mode: string,
     change: { reason?: string; operator?: string },
-  ): Promise<UserStateEntity> {
+  ): Promise<UserState> {
     const operator = change.operator ?? 'operator';
     if (mode === HALTED_MODE)
       return (await this.halt(userId, operator, change.reason ?? null)).state;
@@ -196,7 +193,7 @@ export class InterventionsService {
     this.announceIntervention(intervention);
   }
 
-  private announceState(state: UserStateEntity): void {
+  private announceState(state: UserState): void {
     this.events.publish('user.state_changed', {
       userId: state.userId,
       data: {
@@ -224,14 +221,11 @@ export class InterventionsService {
 
   /** Halted users (longest halted first) and the intervention log, newest first. */
   async overview(query: InterventionQuery): Promise<{
-    halted: UserStateEntity[];
+    halted: UserState[];
     recent: InterventionEntity[];
     nextCursor: string | null;
   }> {
-    const halted = await this.dataSource.getRepository(UserStateEntity).find({
-      where: { mode: HALTED_MODE },
-      order: { updatedAt: 'ASC' },
-    });
+    const halted = await this.userState.listHalted();
     const beforeId =
       query.cursor === undefined ? undefined : decodeIdCursor(CURSOR_LIST, query.cursor);
     if (query.cursor !== undefined && beforeId === undefined)

@@ -8,7 +8,8 @@ import {
 } from './entities/conversation-message.entity';
 import { AuditService } from '../audit/audit.service';
 import { UserMemoryEntity } from './entities/user-memory.entity';
-import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
+import { UserStateEntity } from './entities/user-state.entity';
+import { HALTED_MODE } from './user-mode';
 import { countMessageSql } from './user-state.service';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
@@ -193,6 +194,15 @@ export class ConversationStore {
 
   count(userId: string, { visibleOnly = false }: { visibleOnly?: boolean } = {}): Promise<number> {
     return this.messages.countBy(visibleOnly ? { userId, visibleToUser: true } : { userId });
+  }
+
+  /** The content of each of these messages that still exists, by id (for live events). */
+  async contentsOf(ids: number[]): Promise<Map<number, string>> {
+    const rows = await this.dataSource.query<Array<{ id: number; content: string }>>(
+      `SELECT id, content FROM conversation_history WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.id, row.content]));
   }
 
   /** Retention: one batch of messages older than `cutoff`; returns how many went. */

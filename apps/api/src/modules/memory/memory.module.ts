@@ -6,6 +6,7 @@ import { ConversationMessageEntity } from './entities/conversation-message.entit
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { UserStateEntity } from './entities/user-state.entity';
 import { MemoryController } from './memory.controller';
+import { MemoryStatsService } from './memory-stats.service';
 import { MemoryService } from './memory.service';
 import { UserStateController } from './user-state.controller';
 import { UserStateService } from './user-state.service';
@@ -17,7 +18,7 @@ import { UserStateService } from './user-state.service';
     AuditModule,
   ],
   controllers: [MemoryController, UserStateController],
-  providers: [MemoryService, UserStateService, ConversationStore],
-  exports: [MemoryService, UserStateService, ConversationStore],
+  providers: [MemoryService, UserStateService, ConversationStore, MemoryStatsService],
+  exports: [MemoryService, UserStateService, ConversationStore, MemoryStatsService],
 })
 export class MemoryModule {}

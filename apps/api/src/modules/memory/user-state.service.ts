@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { decodeUserCursor, encodeUserCursor } from './pagination';
-import { HALTED_MODE, UserStateEntity } from './entities/user-state.entity';
+import { UserStateEntity } from './entities/user-state.entity';
+import { HALTED_MODE } from './user-mode';
+import type { UserState } from './memory.types';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit } from '../../core/http/pagination';
 import { InvalidCursorError, StateNotFoundError } from './memory.errors';
@@ -99,6 +101,32 @@ export class UserStateService {
 
   isHalted(userId: string): Promise<boolean> {
     return this.states.existsBy({ userId, mode: HALTED_MODE });
+  }
+
+  /**
+   * The user's mode (undefined for a user never seen), with their row locked until the
+   * caller's transaction ends: a concurrent second resume waits and then sees the first one's
+   * result.
+   */
+  async lockMode(userId: string, manager: EntityManager): Promise<string | undefined> {
+    const current = await manager.findOne(UserStateEntity, {
+      where: { userId },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return current?.mode;
+  }
+
+  /** Halted users, longest halted first. */
+  listHalted(): Promise<UserState[]> {
+    return this.states.find({ where: { mode: HALTED_MODE }, order: { updatedAt: 'ASC' } });
+  }
+
+  /** Served by the partial index user_state_halted (hence the literal, not a parameter). */
+  async haltedUserCount(): Promise<number> {
+    const [row] = await this.states.query<{ count: number }[]>(
+      `SELECT count(*) AS count FROM user_state WHERE mode = '${HALTED_MODE}'`,
+    );
+    return row?.count ?? 0;
   }
 
   /** Users by last activity, newest first, with keyset pagination. */

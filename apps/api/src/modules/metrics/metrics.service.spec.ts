@@ -3,6 +3,7 @@ import type { MetricValueWithName } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CircuitState } from '../llm/circuit-breaker';
 import { LlmClient } from '../llm/llm.client';
+import { UserStateService } from '../memory/user-state.service';
 import { HALTED_USERS_CACHE_MS, LlmCallObservation, MetricsService } from './metrics.service';
 
 const anLlmCall = (overrides: Partial<LlmCallObservation> = {}): LlmCallObservation => ({
@@ -28,6 +29,7 @@ describe('MetricsService', () => {
       {} as HttpAdapterHost,
       { driver: { master: pool }, query } as unknown as DataSource,
       { circuit: () => ({ state: circuitState }) } as unknown as LlmClient,
+      new UserStateService({ query, metadata: { columns: [] } } as never),
     );
 
   /** Samples of one metric (histograms: of one of its series, e.g. `_count`). */

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { CircuitState } from '../llm/circuit-breaker';
 import { LlmClient } from '../llm/llm.client';
+import { UserStateService } from '../memory/user-state.service';
 
 /** Open Server-Sent Event streams, by route. */
 export type StreamKind = 'chat' | 'admin_events' | 'chat_events';
@@ -145,6 +146,7 @@ export class MetricsService implements OnApplicationBootstrap {
     private readonly adapterHost: HttpAdapterHost,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly llm: LlmClient,
+    private readonly userState: UserStateService,
   ) {
     // Series that exist from the first scrape, so rate() and absent() behave.
     for (const type of ['prompt', 'completion']) this.llmTokens.inc({ type }, 0);
@@ -215,13 +217,10 @@ export class MetricsService implements OnApplicationBootstrap {
     return this.haltedUsersCache.count;
   }
 
-  /** Served by the partial index user_state_halted. Undefined (gauge unchanged) on failure. */
+  /** Undefined (gauge unchanged) on failure. */
   private async countHaltedUsers(): Promise<number | undefined> {
     try {
-      const [row] = await this.dataSource.query<{ count: number }[]>(
-        `SELECT count(*) AS count FROM user_state WHERE mode = 'halted'`,
-      );
-      return row?.count ?? 0;
+      return await this.userState.haltedUserCount();
     } catch (error) {
       this.logger.warn(
         `could not count halted users: ${error instanceof Error ? error.message : String(error)}`,

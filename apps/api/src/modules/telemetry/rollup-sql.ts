@@ -1,3 +1,4 @@
+import { userMessagesByBucketSql } from '../memory/memory-stats.service';
 import type { BucketStats } from './entities/metrics-rollup.entity';
 
 /** Templates kept per rollup: enough that merged buckets still rank the top ones right. */
@@ -67,12 +68,7 @@ const BUCKET_STATS = `
      GROUP BY bucket_start
   ),
   senders AS (
-    SELECT date_bin($3::interval, created_at, '2000-01-01 00:00:00+00') AS bucket_start,
-           user_id,
-           count(*) FILTER (WHERE source = 'user') AS sent
-      FROM conversation_history
-     WHERE created_at >= $1 AND created_at < $2
-     GROUP BY 1, 2
+    ${userMessagesByBucketSql('$1', '$2', '$3')}
   ),
   messages AS (
     SELECT bucket_start, sum(sent)::bigint AS messages, count(*) AS active_users

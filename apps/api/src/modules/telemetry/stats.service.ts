@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { HALTED_MODE } from '../memory/entities/user-state.entity';
+import { MemoryStatsService, UserActivity } from '../memory/memory-stats.service';
+import { UserStateService } from '../memory/user-state.service';
 import { BucketStats, MetricsRollupEntity } from './entities/metrics-rollup.entity';
 import { FINAL_ROLLUPS_SQL, LIVE_BUCKETS_SQL, WITHOUT_JIT } from './rollup-sql';
 import {
@@ -54,45 +55,29 @@ export interface Timeseries {
   points: BucketStats[];
 }
 
-type LastHour = Omit<StatsOverview, 'at' | 'messagesToday' | 'llmRequestsToday' | 'topTemplates'>;
+type LastHour = Omit<
+  StatsOverview,
+  'at' | 'messagesToday' | 'llmRequestsToday' | 'topTemplates' | keyof UserActivity
+>;
 
-/**
- * The last 60 minutes from the raw rows (through their created_at indexes) and the user
- * counts from user_state: last_activity moves with every stored message, so "active since
- * T" is one index range instead of a DISTINCT over the messages.
- */
+/** The LLM calls of the last 60 minutes from the raw rows (through their created_at index). */
 const LAST_HOUR_SQL = `
-  SELECT (SELECT count(*) FROM user_state
-           WHERE message_count > 0 AND last_activity >= $1 AND last_activity <= $3)
-           AS "activeUsersToday",
-         (SELECT count(*) FROM user_state
-           WHERE message_count > 0 AND last_activity > $2 AND last_activity <= $3)
-           AS "activeUsersHour",
-         (SELECT count(*) FROM user_state WHERE mode = $4) AS "haltedUsers",
-         (SELECT count(*) FROM conversation_history
-           WHERE source = 'user' AND created_at > $2 AND created_at <= $3) AS "messagesLastHour",
-         count(*) AS "llmRequestsLastHour",
+  SELECT count(*) AS "llmRequestsLastHour",
          count(*) FILTER (WHERE status = 'error') AS "errorsLastHour",
          (avg(latency_ms) FILTER (WHERE status = 'ok'))::float8 AS "avgLatencyMs",
          percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
            FILTER (WHERE status = 'ok') AS "p95LatencyMs"
     FROM llm_requests
-   WHERE created_at > $2 AND created_at <= $3`;
+   WHERE created_at > $1 AND created_at <= $2`;
 
-const USER_STATS_SQL = `
-  SELECT state.user_id AS "userId", state.mode, state.first_seen AS "firstSeen",
-         state.last_activity AS "lastSeen", state.message_count AS messages,
-         requests.total AS "llmRequests", requests.errors,
-         requests.avg_latency_ms AS "avgLatencyMs"
-    FROM user_state state
-   CROSS JOIN LATERAL (
-     SELECT count(*) AS total,
-            count(*) FILTER (WHERE status = 'error') AS errors,
-            (avg(latency_ms) FILTER (WHERE status = 'ok'))::float8 AS avg_latency_ms
-       FROM llm_requests
-      WHERE user_id = state.user_id
-   ) requests
-   WHERE state.user_id = $1`;
+type UserRequests = Pick<UserStats, 'llmRequests' | 'errors' | 'avgLatencyMs'>;
+
+const USER_REQUESTS_SQL = `
+  SELECT count(*) AS "llmRequests",
+         count(*) FILTER (WHERE status = 'error') AS errors,
+         (avg(latency_ms) FILTER (WHERE status = 'ok'))::float8 AS "avgLatencyMs"
+    FROM llm_requests
+   WHERE user_id = $1`;
 
 /** Dashboard numbers: final rollups where there are, the raw rows for the rest. */
 @Injectable()
@@ -100,16 +85,20 @@ export class StatsService {
   constructor(
     @InjectRepository(MetricsRollupEntity)
     private readonly rollups: Repository<MetricsRollupEntity>,
+    private readonly memoryStats: MemoryStatsService,
+    private readonly userState: UserStateService,
   ) {}
 
   async overview(now = new Date()): Promise<StatsOverview> {
     const midnight = bucketStartOf('day', now);
     const hourAgo = new Date(now.getTime() - BUCKET_MS.hour);
-    const [today, [lastHour]] = await Promise.all([
+    const [today, [lastHour], activity] = await Promise.all([
       this.series('hour', { from: midnight, to: now }, now),
-      this.rollups.query<[LastHour]>(LAST_HOUR_SQL, [midnight, hourAgo, now, HALTED_MODE]),
+      this.rollups.query<[LastHour]>(LAST_HOUR_SQL, [hourAgo, now]),
+      this.memoryStats.activity(midnight, hourAgo, now),
     ]);
     return {
+      ...activity,
       ...lastHour,
       at: now,
       messagesToday: sum(today, 'messages'),
@@ -122,9 +111,19 @@ export class StatsService {
   }
 
   async userStats(userId: string): Promise<UserStats> {
-    const [stats] = await this.rollups.query<UserStats[]>(USER_STATS_SQL, [userId]);
-    if (!stats) throw new UserNotFoundError(userId);
-    return stats;
+    const [state, [requests]] = await Promise.all([
+      this.userState.get(userId),
+      this.rollups.query<[UserRequests]>(USER_REQUESTS_SQL, [userId]),
+    ]);
+    if (!state) throw new UserNotFoundError(userId);
+    return {
+      userId: state.userId,
+      mode: state.mode,
+      firstSeen: state.firstSeen,
+      lastSeen: state.lastActivity,
+      messages: state.messageCount,
+      ...requests,
+    };
   }
 
   async timeseries(

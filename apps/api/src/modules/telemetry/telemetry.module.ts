@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { MemoryModule } from '../memory/memory.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { LlmRequestEntity } from './entities/llm-request.entity';
 import { MetricsRollupEntity } from './entities/metrics-rollup.entity';
@@ -16,8 +17,9 @@ import { TelemetryService } from './telemetry.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([LlmRequestEntity, MetricsRollupEntity]),
-    MetricsModule,
     AuditModule,
+    MemoryModule,
+    MetricsModule,
   ],
   controllers: [StatsController, LlmRequestsController],
   providers: [

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { PageCursor, PageLimit } from '../../../core/http/page-query';
-import { ConversationMessageEntity } from '../../memory/entities/conversation-message.entity';
-import { UserStateEntity } from '../../memory/entities/user-state.entity';
 import { USER_MODE_PATTERN } from '../../memory/identifiers';
+import type { ConversationMessage, UserState } from '../../memory/memory.types';
 
 export class UserListQueryDto {
   @PageLimit(50)
@@ -79,7 +78,7 @@ export class ConversationDto {
   next_cursor!: string | null;
 }
 
-export function toUserSummaryDto(state: UserStateEntity): UserSummaryDto {
+export function toUserSummaryDto(state: UserState): UserSummaryDto {
   return {
     user_id: state.userId,
     message_count: state.messageCount,
@@ -91,7 +90,7 @@ export function toUserSummaryDto(state: UserStateEntity): UserSummaryDto {
   };
 }
 
-export function toMonitorMessageDto(message: ConversationMessageEntity): MonitorMessageDto {
+export function toMonitorMessageDto(message: ConversationMessage): MonitorMessageDto {
   return {
     id: message.id,
     role: message.role,

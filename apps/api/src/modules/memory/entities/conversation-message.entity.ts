@@ -1,11 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { ConversationMessage, MessageRole, MessageSource } from '../memory.types';
 
-export type MessageRole = 'user' | 'assistant' | 'system';
-export type MessageSource = 'user' | 'llm' | 'operator';
+export type { MessageRole, MessageSource };
 
 /** One stored message; a user's messages are ordered by id, the order they were stored in. */
 @Entity({ name: 'conversation_history' })
-export class ConversationMessageEntity {
+export class ConversationMessageEntity implements ConversationMessage {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: number;
 

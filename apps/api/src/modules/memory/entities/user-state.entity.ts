@@ -1,12 +1,10 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export const ACTIVE_MODE = 'active';
-/** The only mode that stops the AI. */
-export const HALTED_MODE = 'halted';
+import type { UserState } from '../memory.types';
+import { ACTIVE_MODE } from '../user-mode';
 
 /** A user the product has seen: their mode (set by operators) and their activity. */
 @Entity({ name: 'user_state' })
-export class UserStateEntity {
+export class UserStateEntity implements UserState {
   @PrimaryColumn({ type: 'varchar', length: 128 })
   userId!: string;
 

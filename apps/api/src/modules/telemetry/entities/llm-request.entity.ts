@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { LlmRequestStatus } from '../llm-request-status';
 
-export type LlmRequestStatus = 'ok' | 'error' | 'blocked' | 'interrupted';
+export type { LlmRequestStatus };
 
 /** One row per LLM call (or per chat turn that was blocked before reaching the LLM). */
 @Entity({ name: 'llm_requests' })

@@ -1,0 +1,1 @@
+export type LlmRequestStatus = 'ok' | 'error' | 'blocked' | 'interrupted';
