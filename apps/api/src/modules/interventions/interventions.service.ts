@@ -60,7 +60,7 @@ export class InterventionsService {
   /** Stops the AI for the user (creating them if never seen); logged, atomically. */
   async halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
     const result = await this.dataSource.transaction(async (manager) => {
-      const previous = await manager.findOneBy(UserStateEntity, { userId });
+      const previous = await this.userState.get(userId, manager);
       const state = await this.userState.setMode(
         userId,
         HALTED_MODE,
@@ -89,8 +89,8 @@ export class InterventionsService {
   ): Promise<HaltResult> {
     const result = await this.dataSource.transaction(async (manager) => {
       // The row lock makes a concurrent second resume see the first one's result.
-      const mode = await this.userState.lockMode(userId, manager);
-      if (mode !== HALTED_MODE) throw new NotHaltedError(userId, mode);
+      const current = await this.userState.lockState(userId, manager);
+      if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
       const state = await this.userState.setMode(userId, change.mode, change, manager);
       const intervention = await this.log(manager, { userId, kind: 'resume', operator });
       await this.recordState(manager, 'user.resume', current, state);
@@ -121,7 +121,7 @@ export class InterventionsService {
       if (state) return state;
     }
     const state = await this.dataSource.transaction(async (manager) => {
-      const previous = await manager.findOneBy(UserStateEntity, { userId });
+      const previous = await this.userState.get(userId, manager);
       const changed = await this.userState.setMode(userId, mode, change, manager);
       await this.recordState(manager, 'user.set_mode', previous, changed);
       return changed;
@@ -176,8 +176,8 @@ export class InterventionsService {
   private recordState(
     manager: EntityManager,
     action: string,
-    before: UserStateEntity | null,
-    after: UserStateEntity,
+    before: UserState | null,
+    after: UserState,
   ): Promise<void> {
     return this.audit.record(manager, {
       action,

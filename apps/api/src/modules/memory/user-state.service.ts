@@ -53,9 +53,9 @@ export class UserStateService {
 
   private readonly returning = entityColumns(this.states.metadata);
 
-  /** Null for a user never seen. */
-  get(userId: string): Promise<UserStateEntity | null> {
-    return this.states.findOneBy({ userId });
+  /** Null for a user never seen; inside the caller's transaction when given its manager. */
+  get(userId: string, manager?: EntityManager): Promise<UserStateEntity | null> {
+    return (manager ? manager.getRepository(UserStateEntity) : this.states).findOneBy({ userId });
   }
 
   async require(userId: string): Promise<UserStateEntity> {
@@ -104,16 +104,14 @@ export class UserStateService {
   }
 
   /**
-   * The user's mode (undefined for a user never seen), with their row locked until the
-   * caller's transaction ends: a concurrent second resume waits and then sees the first one's
-   * result.
+   * The user's state (null for a user never seen), with their row locked until the caller's
+   * transaction ends: a concurrent second resume waits and then sees the first one's result.
    */
-  async lockMode(userId: string, manager: EntityManager): Promise<string | undefined> {
-    const current = await manager.findOne(UserStateEntity, {
+  lockState(userId: string, manager: EntityManager): Promise<UserState | null> {
+    return manager.findOne(UserStateEntity, {
       where: { userId },
       lock: { mode: 'pessimistic_write' },
     });
-    return current?.mode;
   }
 
   /** Halted users, longest halted first. */
