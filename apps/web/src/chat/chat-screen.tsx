@@ -44,6 +44,22 @@ function rememberedUserId(): string {
   return fresh;
 }
 
+/**
+ * The user a chat token was minted for (its `sub`), only to label the page and name the user in
+ * requests: the API verifies the token and refuses any other user id (403 user_mismatch).
+ */
+export function tokenUserId(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An `error` event of the reply stream: the API's error shape. */
 class StreamError extends Error {
   constructor(readonly body: unknown) {
@@ -123,7 +139,9 @@ export default function ChatScreen() {
     (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
     [token],
   );
-  const [userId, setUserId] = useState(() => params.get('user_id') ?? rememberedUserId());
+  const [userId, setUserId] = useState(
+    () => (token ? tokenUserId(token) : undefined) ?? params.get('user_id') ?? rememberedUserId(),
+  );
   const [lines, setLines] = useState<ChatLine[]>([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -249,7 +267,13 @@ export default function ChatScreen() {
     <Container size="sm" py="md" h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
       <Group justify="space-between" mb="sm">
         <Title order={3}>Chat</Title>
-        {!token && <UserPicker userId={userId} onChange={changeUser} />}
+        {token ? (
+          <Text size="sm" c="dimmed">
+            Signed in as <b data-testid="chat-user">{userId}</b>
+          </Text>
+        ) : (
+          <UserPicker userId={userId} onChange={changeUser} />
+        )}
       </Group>
       <Box style={{ flex: 1, overflowY: 'auto' }} aria-live="polite" data-testid="chat-log">
         <Stack gap="xs" pb="sm">

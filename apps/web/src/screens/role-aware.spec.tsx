@@ -2,18 +2,11 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
-import { type Role, type Session, SessionProvider } from '../shared/session';
+import { type Role, SessionProvider, sessionOf } from '../shared/session';
 import { newRule, RuleForm } from '../guardrails/rule-form';
 import PersonalitiesScreen from './personalities-screen';
 
-function sessionFor(role: Role): Session {
-  return {
-    operator: { username: 'sam', role },
-    authDisabled: false,
-    canEdit: role !== 'viewer',
-    canAdmin: role === 'admin',
-  };
-}
+const sessionFor = (role: Role) => sessionOf({ username: 'sam', role });
 
 function renderAs(role: Role, ui: React.ReactNode) {
   // The list call never leaves the test: its query is left pending.

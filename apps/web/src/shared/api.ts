@@ -9,6 +9,11 @@ export function setUnauthorizedListener(listener: UnauthorizedListener): void {
   onUnauthorized = listener;
 }
 
+/** For 401s that do not pass through the generated client (the SSE helper). */
+export function notifyUnauthorized(): void {
+  onUnauthorized();
+}
+
 // Same origin: the session is an httpOnly cookie the browser sends by itself.
 client.setConfig({ baseUrl: '', credentials: 'include' });
 client.interceptors.response.use((response) => {
