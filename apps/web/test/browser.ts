@@ -38,7 +38,12 @@ const SCREENSHOTS = join(__dirname, '../../../tmp/screens');
 /** Full-page screenshots under tmp/screens/, to look at after a run. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // Transitions finished, so a modal that is opening is not captured half transparent.
+  await page.screenshot({
+    path: join(SCREENSHOTS, `${name}.png`),
+    fullPage: true,
+    animations: 'disabled',
+  });
 }
 
 export type WatchedPage = Page & { errors: string[] };

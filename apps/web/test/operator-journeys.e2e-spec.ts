@@ -410,6 +410,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     await screenshot(page, 'viewer-personalities');
     await page.getByRole('link', { name: 'viewer-visible' }).click();
     await page.getByText('v1', { exact: true }).first().waitFor();
+    await page.locator('.cm-content').waitFor();
     expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
     await screenshot(page, 'viewer-personality');
 
@@ -484,6 +485,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
       });
     expect((await withKey()).status).toBe(200);
     await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     const row = page.getByTestId('api-key-row-mobile-backend');
     await row.waitFor();
     expect(await page.getByText(key).count()).toBe(0);
