@@ -105,4 +105,22 @@ describeInBrowser('chat route with CHAT_AUTH=token in a real browser', () => {
       await context.close();
     }
   });
+
+  it('a token that is not valid (expired, tampered) says so instead of a bare error', async () => {
+    const minted = await api.http('POST', '/chat/tokens', { user_id: 'late-user' });
+    expect(minted.status).toBe(201);
+    const token = String(minted.body.token);
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    const context = await browser.newContext({ baseURL: api.baseUrl });
+    context.setDefaultTimeout(15_000);
+    try {
+      const page = await openPage(context, `/app/chat?token=${tampered}`, {
+        expectStatuses: [401],
+      });
+      await page.getByText('This chat link has expired or is not valid.').waitFor();
+      expect(page.errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -17,7 +17,7 @@ import { getChatHistoryOptions } from '@promptdev/api-client';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { errorMessage } from '../shared/api';
+import { errorMessage, statusOf } from '../shared/api';
 import { postSse, SseHttpError, subscribeSse } from '../shared/sse';
 
 const USER_KEY = 'promptdev.chat.user_id';
@@ -60,6 +60,9 @@ export function tokenUserId(token: string): string | undefined {
     return undefined;
   }
 }
+
+const EXPIRED_LINK =
+  'This chat link has expired or is not valid. Open the chat again from the app to get a new one.';
 
 /** An `error` event of the reply stream: the API's error shape. */
 class StreamError extends Error {
@@ -246,6 +249,8 @@ export default function ChatScreen() {
       setPaused(false);
     } catch (error) {
       const next = failureOf(error, message);
+      if (token && error instanceof SseHttpError && error.status === 401)
+        Object.assign(next, { message: EXPIRED_LINK, retryText: undefined });
       // The message is stored even when the AI does not answer: keep it, drop the empty reply.
       setLines((current) => current.filter((line) => line.key !== replyKey || line.content));
       if (next.code === 'conversation_halted') setPaused(true);
@@ -285,7 +290,9 @@ export default function ChatScreen() {
           )}
           {history.isError && (
             <Alert color="red" title="Could not load your conversation">
-              {errorMessage(history.error)}{' '}
+              {token && statusOf(history.error) === 401
+                ? EXPIRED_LINK
+                : errorMessage(history.error)}{' '}
               <Button size="compact-xs" variant="subtle" onClick={() => void history.refetch()}>
                 Retry
               </Button>
