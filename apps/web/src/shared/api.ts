@@ -47,13 +47,12 @@ export function statusOf(error: unknown): number {
 /** A sentence for the operator; the request id helps when reporting a server error. */
 export function errorMessage(error: unknown): string {
   if (isApiError(error)) {
-    const fields = fieldErrors(error);
-    const detail = Object.entries(fields)
+    // Field reasons the message does not already say (it often quotes them all).
+    const detail = Object.entries(fieldErrors(error))
+      .filter(([, why]) => !error.message.includes(why))
       .map(([field, why]) => `${field}: ${why}`)
       .join('; ');
-    return detail && !error.message.includes(detail)
-      ? `${error.message} (${detail})`
-      : error.message;
+    return detail ? `${error.message} (${detail})` : error.message;
   }
   if (error instanceof Error) return error.message;
   return 'Something went wrong';
