@@ -2,7 +2,12 @@ import { lazy, type ReactNode, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { ScreenErrorBoundary } from './shared/error-boundary';
 import { ErrorState, PageLoader } from './shared/states';
-import { loginPath, SessionProvider, useSessionQuery } from './shared/session';
+import {
+  loginPath,
+  SessionProvider,
+  useSessionQuery,
+  useUnauthorizedRedirect,
+} from './shared/session';
 import { Shell } from './shell';
 
 const LoginScreen = lazy(() => import('./screens/login-screen'));
@@ -36,6 +41,7 @@ function RequireOperator({ children }: { children: ReactNode }) {
 }
 
 export function AppRoutes() {
+  useUnauthorizedRedirect();
   return (
     <Routes>
       <Route

@@ -66,7 +66,7 @@ export function Shell() {
             <Badge variant="light" data-testid="role">
               {session.operator.role}
             </Badge>
-            {!session.authDisabled && <LogoutButton />}
+            <LogoutButton />
           </Group>
         </Group>
       </AppShell.Header>

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -38,5 +38,66 @@ const SCREENSHOTS = join(__dirname, '../../../tmp/screens');
 /** Full-page screenshots under tmp/screens/, to look at after a run. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  // Transitions finished, so a modal that is opening is not captured half transparent.
+  await page.screenshot({
+    path: join(SCREENSHOTS, `${name}.png`),
+    fullPage: true,
+    animations: 'disabled',
+  });
+}
+
+export type WatchedPage = Page & { errors: string[] };
+
+export interface OpenOptions {
+  /** HTTP statuses this page is expected to get (e.g. 401 before logging in, 423 when halted). */
+  expectStatuses?: number[];
+}
+
+/**
+ * Opens a page that records every uncaught error and console error (CSP violations included) in
+ * `errors`, except "Failed to load resource" for a status the test expects.
+ */
+export async function openPage(
+  context: BrowserContext,
+  path: string,
+  options: OpenOptions = {},
+): Promise<WatchedPage> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const expected = options.expectStatuses ?? [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (process.env.WEB_E2E_DEBUG) console.log(`[browser] ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const status = /status of (\d{3})/.exec(message.text())?.[1];
+    if (status && expected.includes(Number(status))) return;
+    errors.push(message.text());
+  });
+  if (process.env.WEB_E2E_DEBUG) {
+    page.on('response', (response) => console.log(`[http] ${response.status()} ${response.url()}`));
+  }
+  await page.goto(path);
+  return Object.assign(page, { errors });
+}
+
+/** Logs the browser context in with a token, as the login page would (the httpOnly cookie). */
+export async function setSessionCookie(
+  context: BrowserContext,
+  baseUrl: string,
+  token: string,
+): Promise<void> {
+  await context.addCookies([
+    { name: 'promptdev_session', value: token, url: baseUrl, httpOnly: true, sameSite: 'Strict' },
+  ]);
+}
+
+/** Every button label on the page, to check a viewer is offered nothing that edits. */
+export async function buttonLabels(page: Page): Promise<string[]> {
+  return page
+    .getByRole('button')
+    .evaluateAll((buttons) =>
+      buttons.map((button) =>
+        (button.getAttribute('aria-label') ?? button.textContent ?? '').trim(),
+      ),
+    );
 }

@@ -3,8 +3,17 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- browser tests start the real API with its own test harness
 import { QUICK_LLM_ENV, startLlmStub } from '../../api/test/setup/llm-stub';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- browser tests start the real API with its own test harness
-import { startTestApp, TestApp } from '../../api/test/setup/test-app';
-import { browserAvailable, launchBrowser, screenshot } from './browser';
+import { loginAs, startTestApp, TEST_ADMIN_PASSWORD, TestApp } from '../../api/test/setup/test-app';
+import {
+  browserAvailable,
+  buttonLabels,
+  launchBrowser,
+  type OpenOptions,
+  openPage,
+  screenshot,
+  setSessionCookie,
+  type WatchedPage,
+} from './browser';
 
 const describeInBrowser = browserAvailable() ? describe : describe.skip;
 // testTimeout is a global option: a per-project value would be ignored by `npm test`.
@@ -15,6 +24,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
   let api: TestApp;
   let browser: Browser;
   let context: BrowserContext;
+  let endUser: BrowserContext;
 
   beforeAll(async () => {
     // Slow tokens, so a streamed reply is visibly streamed.
@@ -27,29 +37,40 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     await api?.close();
     await stub?.close();
   });
+  // Operators' pages share a context logged in as the admin; end users chat in their own, without
+  // the operator's cookie (as on their own device).
   beforeEach(async () => {
     context = await browser.newContext({
       baseURL: api.baseUrl,
       viewport: { width: 1280, height: 860 },
     });
     context.setDefaultTimeout(15_000);
+    await setSessionCookie(
+      context,
+      api.baseUrl,
+      (api.authHeaders.authorization ?? '').replace(/^Bearer /, ''),
+    );
+    endUser = await browser.newContext({
+      baseURL: api.baseUrl,
+      viewport: { width: 420, height: 800 },
+    });
+    endUser.setDefaultTimeout(15_000);
   });
   afterEach(async () => {
     await context.close();
+    await endUser.close();
   });
 
-  const open = async (path: string): Promise<Page & { errors: string[] }> => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    if (process.env.WEB_E2E_DEBUG) {
-      page.on('console', (message) => console.log(`[browser] ${message.text()}`));
-      page.on('response', (response) =>
-        console.log(`[http] ${response.status()} ${response.url()}`),
-      );
-    }
-    await page.goto(path);
-    return Object.assign(page, { errors });
+  const open = (path: string, options?: OpenOptions): Promise<WatchedPage> =>
+    openPage(context, path, options);
+  const openChat = (path: string, options?: OpenOptions): Promise<WatchedPage> =>
+    openPage(endUser, path, options);
+
+  /** The login form, as an operator fills it. */
+  const signIn = async (page: WatchedPage, username: string, password: string) => {
+    await page.getByLabel('Username').fill(username);
+    await page.getByRole('textbox', { name: 'Password' }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
   };
 
   /** Replaces the CodeMirror document by typing, as an operator would. */
@@ -91,7 +112,13 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
 
   it('personality: create → edit → compile error at its line → history → diff → rollback → make default', async () => {
     await createDefaultTemplate('starter', 'You are kind.');
-    const page = await open('/app/personalities');
+    // Logged out: the login page, then back to where the operator was going.
+    await context.clearCookies();
+    // 401 before logging in; 422 for the template that does not compile.
+    const page = await open('/app/personalities', { expectStatuses: [401, 422] });
+    await page.waitForURL('**/app/login?next=%2Fpersonalities');
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForURL('**/app/personalities');
     await page.getByRole('link', { name: '+ New Personality' }).click();
     await page.getByLabel('Name').fill('luna');
     await typeTemplate(page, 'You are Luna, talking with {{ user_id }}.\nBe brief.');
@@ -142,7 +169,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
 
   it('chat: an end user gets the reply streamed token by token, and history on reload', async () => {
     await createDefaultTemplate('chat-companion', 'You are kind.');
-    const page = await open('/app/chat?user_id=stream-user');
+    const page = await openChat('/app/chat?user_id=stream-user');
     await page.getByText('Say hello to start the conversation.').waitFor();
     // Every distinct text the reply bubble shows while it streams.
     await page.evaluate(() => {
@@ -181,7 +208,8 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
       (await api.http('POST', '/chat', { user_id: user, message: 'first hello' })).status,
     ).toBe(200);
 
-    const chat = await open(`/app/chat?user_id=${user}`);
+    // 423 while halted.
+    const chat = await openChat(`/app/chat?user_id=${user}`, { expectStatuses: [423] });
     await chat.getByTestId('chat-assistant').filter({ hasText: 'Echo: first hello' }).waitFor();
 
     const monitor = await open(`/app/monitor/${user}`);
@@ -220,13 +248,14 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
 
   it('a guardrail made in the rule editor blocks a chat message, and the firing is listed', async () => {
     const templateId = await createDefaultTemplate('guarded', 'You are kind.');
-    const page = await open('/app/guardrails');
+    // The API rejects the first pattern (422).
+    const page = await open('/app/guardrails', { expectStatuses: [422] });
     await page.getByRole('button', { name: '+ New config' }).click();
     await page.getByLabel('Name').fill('no-secrets');
     await page.getByRole('button', { name: '+ Add rule' }).click();
     await page.getByRole('menuitem', { name: 'Regular expression' }).click();
-    // A pattern the API rejects: its message shows at the field.
-    await page.getByLabel('Pattern').fill('(a+)+$');
+    // A pattern the API rejects (RE2 has no backreferences): its message shows at the field.
+    await page.getByLabel('Pattern').fill('(a)\\1');
     await page.getByRole('button', { name: 'Create config' }).click();
     await page.getByRole('alert').filter({ hasText: 'pattern' }).first().waitFor();
     await screenshot(page, 'guardrail-validation');
@@ -246,7 +275,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     });
     expect(update.status).toBe(200);
 
-    const chat = await open('/app/chat?user_id=guard-user');
+    const chat = await openChat('/app/chat?user_id=guard-user', { expectStatuses: [422] });
     await chat.getByLabel('Message').fill('my password is hunter2');
     await chat.keyboard.press('Enter');
     await chat.getByText('Message not sent to the AI').waitFor();
@@ -259,6 +288,8 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
       `SELECT count(*)::int AS n FROM guardrail_events WHERE user_id = 'guard-user'`,
     );
     expect(stored[0].n).toBe(1);
+    expect(page.errors).toEqual([]);
+    expect(chat.errors).toEqual([]);
   });
 
   it('dashboard counts move as users chat, and the request log lists the calls', async () => {
@@ -290,6 +321,180 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
 
     await page.setViewportSize({ width: 390, height: 800 });
     await screenshot(page, 'dashboard-narrow');
+    expect(page.errors).toEqual([]);
+    expect(requests.errors).toEqual([]);
+    expect(monitor.errors).toEqual([]);
+  });
+
+  it('an operator logs in: a wrong password is an error, the right one lands on the dashboard', async () => {
+    const created = await api.http('POST', '/admin/operators', {
+      username: 'olga',
+      password: 'olga-password-123',
+      role: 'operator',
+    });
+    expect(created.status).toBe(201);
+    await context.clearCookies();
+    const page = await open('/app/', { expectStatuses: [401] });
+    await page.waitForURL('**/app/login?next=%2F');
+    await signIn(page, 'olga', 'not-her-password');
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+    await screenshot(page, 'login-wrong-password');
+    expect(page.url()).toContain('/app/login');
+
+    await signIn(page, 'olga', 'olga-password-123');
+    await page.getByTestId('tile-messages').waitFor();
+    expect(['/app', '/app/']).toContain(new URL(page.url()).pathname);
+    await page.getByTestId('role').filter({ hasText: 'operator' }).waitFor();
+    // An operator has Settings for their account only.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByTestId('settings-username').filter({ hasText: 'olga' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Operators' }).count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'API keys' }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL('**/app/login**');
+    await page.goto('/app/monitor');
+    await page.waitForURL('**/app/login?next=%2Fmonitor');
+    expect(page.errors).toEqual([]);
+  });
+
+  it('an expired session goes to the login page and, after logging in, back where the operator was', async () => {
+    const page = await open('/app/monitor', { expectStatuses: [401] });
+    await page.getByRole('heading', { name: 'Monitor' }).waitFor();
+    // The session ends (cookie gone, as when it expires): the next screen's calls are 401.
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Requests' }).click();
+    await page.waitForURL('**/app/login?next=%2Frequests');
+    await page.getByText('Sign in to continue where you were.').waitFor();
+    await screenshot(page, 'login-session-expired');
+    await signIn(page, 'admin', TEST_ADMIN_PASSWORD);
+    await page.waitForURL('**/app/requests');
+    await page.getByRole('heading', { name: 'LLM requests' }).waitFor();
+    expect(page.errors).toEqual([]);
+  });
+
+  it('a viewer sees no edit controls on personalities, monitor, guardrails or settings', async () => {
+    await createDefaultTemplate('viewer-visible', 'You are kind.');
+    expect(
+      (await api.http('POST', '/chat', { user_id: 'viewed-user', message: 'hello' })).status,
+    ).toBe(200);
+    expect(
+      (await api.http('PUT', '/admin/memory/viewed-user/mood', { value: 'sunny' })).status,
+    ).toBe(200);
+    expect(
+      (
+        await api.http('POST', '/admin/guardrails', {
+          name: 'viewer-rules',
+          rules: [{ type: 'regex', pattern: 'secret', stage: 'input', action: 'block' }],
+        })
+      ).status,
+    ).toBe(201);
+    const created = await api.http('POST', '/admin/operators', {
+      username: 'vera',
+      password: 'vera-password-123',
+      role: 'viewer',
+    });
+    expect(created.status).toBe(201);
+    await context.clearCookies();
+    await setSessionCookie(
+      context,
+      api.baseUrl,
+      await loginAs(api.baseUrl, 'vera', 'vera-password-123'),
+    );
+    const EDITS =
+      /new|save|create|add|edit|delete|remove|halt|resume|inject|send|roll ?back|default|activate|revoke|disable|reset/i;
+
+    const page = await open('/app/personalities');
+    await page.getByRole('link', { name: 'viewer-visible' }).waitFor();
+    expect(await page.getByRole('link', { name: '+ New Personality' }).count()).toBe(0);
+    await screenshot(page, 'viewer-personalities');
+    await page.getByRole('link', { name: 'viewer-visible' }).click();
+    await page.getByText('v1', { exact: true }).first().waitFor();
+    await page.locator('.cm-content').waitFor();
+    expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
+    await screenshot(page, 'viewer-personality');
+
+    await page.goto('/app/monitor/viewed-user');
+    await page.getByTestId('monitor-message').filter({ hasText: 'Echo: hello' }).waitFor();
+    expect(await page.getByLabel('Message to inject').count()).toBe(0);
+    expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
+    await screenshot(page, 'viewer-monitor');
+    await page.getByRole('tab', { name: 'Memory' }).click();
+    await page.getByText('mood').waitFor();
+    expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
+
+    await page.goto('/app/guardrails');
+    await page.getByText('viewer-rules').click();
+    await page.getByLabel('Pattern').waitFor();
+    expect(await page.getByLabel('Pattern').getAttribute('readonly')).not.toBeNull();
+    expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
+    await screenshot(page, 'viewer-guardrails');
+
+    await page.goto('/app/settings');
+    await page.getByTestId('settings-username').filter({ hasText: 'vera' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Operators' }).count()).toBe(0);
+    expect(await page.getByTestId('audit-log-slot').count()).toBe(0);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('an admin manages operators and creates an API key that is shown once', async () => {
+    const page = await open('/app/settings', { expectStatuses: [409, 422] });
+    await page.getByRole('heading', { name: 'Operators' }).waitFor();
+    await page.getByTestId('operator-row-admin').waitFor();
+
+    // A new operator; a short password is refused with the API's reason at the field.
+    await page.getByRole('button', { name: '+ New operator' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Username').fill('nina');
+    await dialog.getByLabel('Initial password').fill('short');
+    await dialog.getByRole('button', { name: 'Create operator' }).click();
+    await dialog.getByRole('alert').first().waitFor();
+    await dialog.getByLabel('Initial password').fill('nina-password-123');
+    await dialog.getByRole('button', { name: 'Create operator' }).click();
+    const nina = page.getByTestId('operator-row-nina');
+    await nina.waitFor();
+    await nina.getByLabel('Role of nina').click();
+    await page.getByRole('option', { name: 'viewer' }).click();
+    await nina.getByRole('button', { name: 'Disable' }).click();
+    await nina.getByText('DISABLED').waitFor();
+    const stored = await api.sql(
+      `SELECT role, disabled_at IS NOT NULL AS disabled FROM operators WHERE username = 'nina'`,
+    );
+    expect(stored).toEqual([{ role: 'viewer', disabled: true }]);
+
+    // The API's refusal is shown: an admin may not disable themself.
+    await page.getByTestId('operator-row-admin').getByRole('button', { name: 'Disable' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /own|yourself|lock/i })
+      .waitFor();
+
+    await page.getByRole('button', { name: '+ New API key' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('mobile-backend');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByTestId('new-api-key');
+    await secret.waitFor();
+    const key = (await secret.textContent())?.trim() ?? '';
+    expect(key).toMatch(/^pdk_/);
+    await page.getByText("Copy it now: you won't see it again").waitFor();
+    await screenshot(page, 'settings-api-key-once');
+    // The key works, and the list shows only its prefix.
+    const withKey = () =>
+      api.anonymous('GET', '/chat/history?user_id=key-user', undefined, {
+        authorization: `Bearer ${key}`,
+      });
+    expect((await withKey()).status).toBe(200);
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const row = page.getByTestId('api-key-row-mobile-backend');
+    await row.waitFor();
+    expect(await page.getByText(key).count()).toBe(0);
+    await screenshot(page, 'settings');
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
+    await row.getByText('REVOKED', { exact: false }).waitFor();
+    expect((await withKey()).status).toBe(401);
     expect(page.errors).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ import { getChatHistoryOptions } from '@promptdev/api-client';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { errorMessage } from '../shared/api';
+import { errorMessage, statusOf } from '../shared/api';
 import { postSse, SseHttpError, subscribeSse } from '../shared/sse';
 
 const USER_KEY = 'promptdev.chat.user_id';
@@ -43,6 +43,26 @@ function rememberedUserId(): string {
   localStorage.setItem(USER_KEY, fresh);
   return fresh;
 }
+
+/**
+ * The user a chat token was minted for (its `sub`), only to label the page and name the user in
+ * requests: the API verifies the token and refuses any other user id (403 user_mismatch).
+ */
+export function tokenUserId(token: string): string | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
+    const claims = JSON.parse(new TextDecoder().decode(bytes)) as { sub?: unknown };
+    return typeof claims.sub === 'string' ? claims.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const EXPIRED_LINK =
+  'This chat link has expired or is not valid. Open the chat again from the app to get a new one.';
 
 /** An `error` event of the reply stream: the API's error shape. */
 class StreamError extends Error {
@@ -123,7 +143,9 @@ export default function ChatScreen() {
     (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {}),
     [token],
   );
-  const [userId, setUserId] = useState(() => params.get('user_id') ?? rememberedUserId());
+  const [userId, setUserId] = useState(
+    () => (token ? tokenUserId(token) : undefined) ?? params.get('user_id') ?? rememberedUserId(),
+  );
   const [lines, setLines] = useState<ChatLine[]>([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -227,6 +249,8 @@ export default function ChatScreen() {
       setPaused(false);
     } catch (error) {
       const next = failureOf(error, message);
+      if (token && error instanceof SseHttpError && error.status === 401)
+        Object.assign(next, { message: EXPIRED_LINK, retryText: undefined });
       // The message is stored even when the AI does not answer: keep it, drop the empty reply.
       setLines((current) => current.filter((line) => line.key !== replyKey || line.content));
       if (next.code === 'conversation_halted') setPaused(true);
@@ -249,7 +273,13 @@ export default function ChatScreen() {
     <Container size="sm" py="md" h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
       <Group justify="space-between" mb="sm">
         <Title order={3}>Chat</Title>
-        {!token && <UserPicker userId={userId} onChange={changeUser} />}
+        {token ? (
+          <Text size="sm" c="dimmed">
+            Signed in as <b data-testid="chat-user">{userId}</b>
+          </Text>
+        ) : (
+          <UserPicker userId={userId} onChange={changeUser} />
+        )}
       </Group>
       <Box style={{ flex: 1, overflowY: 'auto' }} aria-live="polite" data-testid="chat-log">
         <Stack gap="xs" pb="sm">
@@ -260,7 +290,9 @@ export default function ChatScreen() {
           )}
           {history.isError && (
             <Alert color="red" title="Could not load your conversation">
-              {errorMessage(history.error)}{' '}
+              {token && statusOf(history.error) === 401
+                ? EXPIRED_LINK
+                : errorMessage(history.error)}{' '}
               <Button size="compact-xs" variant="subtle" onClick={() => void history.refetch()}>
                 Retry
               </Button>

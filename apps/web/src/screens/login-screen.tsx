@@ -8,12 +8,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { client } from '@promptdev/api-client';
+import { login } from '@promptdev/api-client';
 import { useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { errorMessage } from '../shared/api';
-import { SESSION_QUERY_KEY } from '../shared/session';
+import { SESSION_QUERY_KEY, sessionOf } from '../shared/session';
 
 /** Only paths inside the app: `next` comes from the URL and must not send anyone elsewhere. */
 function safeNext(next: string | null): string {
@@ -33,22 +33,25 @@ export default function LoginScreen() {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
-    const result = await client.post({
-      url: '/auth/login',
-      body: { username, password },
-      headers: { 'content-type': 'application/json' },
-    });
-    setBusy(false);
-    if (!result.response?.ok) {
-      setError(
-        result.response?.status === 401
-          ? 'Wrong username or password'
-          : errorMessage(result.error ?? new Error('Could not log in')),
-      );
-      return;
+    try {
+      const { data, error, response } = await login({ body: { username, password } });
+      if (!data) {
+        setError(
+          response.status === 401
+            ? 'Wrong username or password'
+            : errorMessage(error ?? new Error('Could not log in')),
+        );
+        return;
+      }
+      // Whatever was cached belonged to the previous session (maybe another operator).
+      queryClient.removeQueries();
+      queryClient.setQueryData(SESSION_QUERY_KEY, sessionOf(data.operator));
+      void navigate(safeNext(params.get('next')), { replace: true });
+    } catch (thrown) {
+      setError(errorMessage(thrown));
+    } finally {
+      setBusy(false);
     }
-    await queryClient.invalidateQueries({ queryKey: SESSION_QUERY_KEY });
-    void navigate(safeNext(params.get('next')), { replace: true });
   };
 
   return (
@@ -57,9 +60,9 @@ export default function LoginScreen() {
         <form onSubmit={(event) => void submit(event)}>
           <Stack>
             <Title order={3}>Sign in to PromptDev</Title>
-            {params.get('next') && (
+            {safeNext(params.get('next')) !== '/' && (
               <Alert color="blue" variant="light">
-                Your session ended. Sign in to continue.
+                Sign in to continue where you were.
               </Alert>
             )}
             <TextInput

@@ -1,5 +1,5 @@
 import { Button } from '@mantine/core';
-import { client } from '@promptdev/api-client';
+import { logout } from '@promptdev/api-client';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 
@@ -11,7 +11,7 @@ export function LogoutButton() {
       size="xs"
       variant="subtle"
       onClick={() => {
-        void client.post({ url: '/auth/logout' }).finally(() => {
+        void logout().finally(() => {
           queryClient.clear();
           void navigate('/login', { replace: true });
         });

@@ -191,7 +191,14 @@ function Editor({ template }: { template?: TemplateDto }) {
       </Grid.Col>
       {template && (
         <Grid.Col span={{ base: 12, lg: 5 }}>
-          <PreviewPanel templateId={template.id} content={content} />
+          {canEdit ? (
+            <PreviewPanel templateId={template.id} content={content} />
+          ) : (
+            // The preview renders on the server with POST, which the API keeps for operators.
+            <Alert color="gray" variant="light" title="Live preview">
+              Rendering previews is for operators and admins; you have read access.
+            </Alert>
+          )}
         </Grid.Col>
       )}
     </Grid>

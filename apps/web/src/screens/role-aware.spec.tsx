@@ -2,18 +2,12 @@ import { MantineProvider } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
-import { type Role, type Session, SessionProvider } from '../shared/session';
+import { type Role, SessionProvider, sessionOf } from '../shared/session';
 import { newRule, RuleForm } from '../guardrails/rule-form';
 import PersonalitiesScreen from './personalities-screen';
+import SettingsScreen from './settings-screen';
 
-function sessionFor(role: Role): Session {
-  return {
-    operator: { username: 'sam', role },
-    authDisabled: false,
-    canEdit: role !== 'viewer',
-    canAdmin: role === 'admin',
-  };
-}
+const sessionFor = (role: Role) => sessionOf({ username: 'sam', role });
 
 function renderAs(role: Role, ui: React.ReactNode) {
   // The list call never leaves the test: its query is left pending.
@@ -58,5 +52,20 @@ describe('role-aware screens', () => {
     );
     expect(screen.getByLabelText<HTMLInputElement>('Pattern').readOnly).toBe(true);
     expect(screen.queryByRole('button', { name: 'Remove' })).toBeNull();
+  });
+
+  it('shows operators, API keys and the audit slot in Settings to an admin only', () => {
+    renderAs('admin', <SettingsScreen />);
+    expect(screen.getByRole('heading', { name: 'Operators' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: '+ New API key' })).toBeTruthy();
+    expect(screen.getByTestId('audit-log-slot')).toBeTruthy();
+  });
+
+  it('shows an operator only their own account in Settings', () => {
+    renderAs('operator', <SettingsScreen />);
+    expect(screen.getByTestId('settings-username').textContent).toBe('sam');
+    expect(screen.queryByRole('heading', { name: 'Operators' })).toBeNull();
+    expect(screen.queryByRole('heading', { name: 'API keys' })).toBeNull();
+    expect(screen.queryByTestId('audit-log-slot')).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { Alert, Card, Stack, Text, Title } from '@mantine/core';
+import { ApiKeysSection } from '../settings/api-keys-section';
+import { OperatorsSection } from '../settings/operators-section';
 import { useSession } from '../shared/session';
 
-/** Operators, API keys and the audit log arrive with the auth routes (/admin/operators, …). */
 export default function SettingsScreen() {
   const session = useSession();
   return (
@@ -9,13 +10,31 @@ export default function SettingsScreen() {
       <Title order={2}>Settings</Title>
       <Card withBorder>
         <Text>
-          Signed in as <b>{session.operator.username}</b> ({session.operator.role}).
+          Signed in as <b data-testid="settings-username">{session.operator.username}</b> (
+          {session.operator.role}).
         </Text>
+        {!session.canAdmin && (
+          <Text size="sm" c="dimmed" mt={4}>
+            Operator accounts and API keys are managed by admins.
+          </Text>
+        )}
       </Card>
-      <Alert color="blue" variant="light" title="Operators, API keys and audit log">
-        This server does not offer operator accounts yet, so these settings are hidden. Every admin
-        screen is open to anyone who can reach the API: keep it on a private network.
-      </Alert>
+      {session.canAdmin && (
+        <>
+          <OperatorsSection />
+          <ApiKeysSection />
+          {/* Audit log: GET /admin/audit is being added; its table goes here once it exists. */}
+          <Card withBorder data-testid="audit-log-slot">
+            <Title order={3} mb="xs">
+              Audit log
+            </Title>
+            <Alert color="gray" variant="light">
+              Who changed what (logins, operators, keys, personalities, interventions) will be
+              listed here once this server records an audit trail.
+            </Alert>
+          </Card>
+        </>
+      )}
     </Stack>
   );
 }

@@ -9,6 +9,11 @@ export function setUnauthorizedListener(listener: UnauthorizedListener): void {
   onUnauthorized = listener;
 }
 
+/** For 401s that do not pass through the generated client (the SSE helper). */
+export function notifyUnauthorized(): void {
+  onUnauthorized();
+}
+
 // Same origin: the session is an httpOnly cookie the browser sends by itself.
 client.setConfig({ baseUrl: '', credentials: 'include' });
 client.interceptors.response.use((response) => {
@@ -42,13 +47,12 @@ export function statusOf(error: unknown): number {
 /** A sentence for the operator; the request id helps when reporting a server error. */
 export function errorMessage(error: unknown): string {
   if (isApiError(error)) {
-    const fields = fieldErrors(error);
-    const detail = Object.entries(fields)
+    // Field reasons the message does not already say (it often quotes them all).
+    const detail = Object.entries(fieldErrors(error))
+      .filter(([, why]) => !error.message.includes(why))
       .map(([field, why]) => `${field}: ${why}`)
       .join('; ');
-    return detail && !error.message.includes(detail)
-      ? `${error.message} (${detail})`
-      : error.message;
+    return detail ? `${error.message} (${detail})` : error.message;
   }
   if (error instanceof Error) return error.message;
   return 'Something went wrong';

@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { notifyUnauthorized } from './api';
 import { subscribeSse } from './sse';
 
 /** Which cached queries an event makes stale (by the generated client's operation ids). */
@@ -33,7 +34,10 @@ export function useLiveEvents(): { connected: boolean } {
     () =>
       subscribeSse('/admin/events', {
         onStatus: setConnected,
-        onFatal: () => setConnected(false),
+        onFatal: (error) => {
+          setConnected(false);
+          if (error.status === 401) notifyUnauthorized();
+        },
         onMessage: (message) => {
           const stale = STALE_AFTER[message.event];
           if (!stale) return;

@@ -1,21 +1,18 @@
-import { client } from '@promptdev/api-client';
+import { getCurrentOperator, type OperatorDto } from '@promptdev/api-client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useEffect } from 'react';
-import { useLocation, useNavigate } from 'react-router';
-import { isApiError, setUnauthorizedListener } from './api';
+import { setUnauthorizedListener } from './api';
 
-export type Role = 'admin' | 'operator' | 'viewer';
+export type Role = OperatorDto['role'];
 
 export interface Operator {
-  id?: number;
+  id?: string;
   username: string;
   role: Role;
 }
 
 export interface Session {
   operator: Operator;
-  /** The API has no /auth routes (an older server): every screen is open, as the API is. */
-  authDisabled: boolean;
   canEdit: boolean;
   canAdmin: boolean;
 }
@@ -23,60 +20,41 @@ export interface Session {
 const SessionContext = createContext<Session | undefined>(undefined);
 export const SESSION_QUERY_KEY = ['session'] as const;
 
-function asOperator(body: unknown): Operator | undefined {
-  const candidate =
-    typeof body === 'object' && body !== null && 'operator' in body ? body.operator : body;
-  if (typeof candidate !== 'object' || candidate === null) return undefined;
-  const { username, role, id } = candidate as Record<string, unknown>;
-  if (typeof username !== 'string') return undefined;
-  const known: Role[] = ['admin', 'operator', 'viewer'];
+export function sessionOf(
+  operator: Pick<OperatorDto, 'username' | 'role'> & { id?: string },
+): Session {
   return {
-    username,
-    role: known.includes(role as Role) ? (role as Role) : 'viewer',
-    ...(typeof id === 'number' ? { id } : {}),
-  };
-}
-
-async function fetchSession(): Promise<Session | null> {
-  const result = await client.get({ url: '/auth/me' });
-  const status = result.response?.status ?? 0;
-  if (status === 401 || status === 403) return null;
-  if (status === 404) {
-    return {
-      operator: { username: 'operator', role: 'admin' },
-      authDisabled: true,
-      canEdit: true,
-      canAdmin: true,
-    };
-  }
-  const operator = asOperator(result.data);
-  if (!result.response?.ok || !operator) {
-    throw new Error(isApiError(result.error) ? result.error.message : `HTTP ${status}`);
-  }
-  return {
-    operator,
-    authDisabled: false,
+    operator: { id: operator.id, username: operator.username, role: operator.role },
     canEdit: operator.role !== 'viewer',
     canAdmin: operator.role === 'admin',
   };
+}
+
+/** null: nobody is logged in (no cookie, or an expired or revoked session). */
+async function fetchSession(): Promise<Session | null> {
+  const { data, error, response } = await getCurrentOperator();
+  if (response.status === 401) return null;
+  // Keeps the error shape (code, message, requestId) for the error state.
+  if (error !== undefined) throw Object.assign(new Error(error.message), error);
+  return sessionOf(data);
 }
 
 export function loginPath(next: string): string {
   return `/login?next=${encodeURIComponent(next)}`;
 }
 
-/** Redirects any 401 (an expired session) to the login page, remembering where we were. */
-function useUnauthorizedRedirect(): void {
-  const navigate = useNavigate();
-  const location = useLocation();
+/**
+ * Any 401 (an expired session) forgets the session; the guard of the operator screens then sends
+ * the operator to the login page with where they were as `next`.
+ */
+export function useUnauthorizedRedirect(): void {
   const queryClient = useQueryClient();
   useEffect(() => {
     setUnauthorizedListener(() => {
-      if (location.pathname.startsWith('/login') || location.pathname.startsWith('/chat')) return;
-      queryClient.setQueryData(SESSION_QUERY_KEY, null);
-      void navigate(loginPath(location.pathname + location.search), { replace: true });
+      if (queryClient.getQueryData(SESSION_QUERY_KEY))
+        queryClient.setQueryData(SESSION_QUERY_KEY, null);
     });
-  }, [navigate, location, queryClient]);
+  }, [queryClient]);
 }
 
 export function useSessionQuery() {
@@ -84,7 +62,6 @@ export function useSessionQuery() {
 }
 
 export function SessionProvider({ session, children }: { session: Session; children: ReactNode }) {
-  useUnauthorizedRedirect();
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
 }
 
