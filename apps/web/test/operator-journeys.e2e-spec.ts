@@ -433,7 +433,10 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     await page.goto('/app/settings');
     await page.getByTestId('settings-username').filter({ hasText: 'vera' }).waitFor();
     expect(await page.getByRole('heading', { name: 'Operators' }).count()).toBe(0);
-    expect(await page.getByTestId('audit-log-slot').count()).toBe(0);
+    // The audit trail is read-only, so a viewer reads it too: the admin created this viewer.
+    const audit = page.getByTestId('audit-log');
+    await audit.getByTestId('audit-row').filter({ hasText: 'operator.create' }).first().waitFor();
+    expect((await buttonLabels(page)).filter((label) => EDITS.test(label))).toEqual([]);
     expect(page.errors).toEqual([]);
   });
 
@@ -495,6 +498,20 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke key' }).click();
     await row.getByText('REVOKED', { exact: false }).waitFor();
     expect((await withKey()).status).toBe(401);
+
+    // Both key changes are in the audit log, by this admin, filterable by action.
+    await page.reload();
+    const audit = page.getByTestId('audit-log');
+    await audit.getByLabel('Action').fill('api_key.revoke');
+    const revoked = audit.getByTestId('audit-row').filter({ hasText: 'api_key.revoke' });
+    await revoked.first().waitFor();
+    expect(await revoked.first().textContent()).toContain('operator:admin');
+    await audit
+      .getByTestId('audit-row')
+      .filter({ hasText: 'api_key.create' })
+      .first()
+      .waitFor({ state: 'detached' });
+    await screenshot(page, 'settings-audit');
     expect(page.errors).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-import { Alert, Card, Stack, Text, Title } from '@mantine/core';
+import { Card, Stack, Text, Title } from '@mantine/core';
 import { ApiKeysSection } from '../settings/api-keys-section';
+import { AuditLogSection } from '../settings/audit-log-section';
 import { OperatorsSection } from '../settings/operators-section';
 import { useSession } from '../shared/session';
 
@@ -23,18 +24,10 @@ export default function SettingsScreen() {
         <>
           <OperatorsSection />
           <ApiKeysSection />
-          {/* Audit log: GET /admin/audit is being added; its table goes here once it exists. */}
-          <Card withBorder data-testid="audit-log-slot">
-            <Title order={3} mb="xs">
-              Audit log
-            </Title>
-            <Alert color="gray" variant="light">
-              Who changed what (logins, operators, keys, personalities, interventions) will be
-              listed here once this server records an audit trail.
-            </Alert>
-          </Card>
         </>
       )}
+      {/* Every signed-in role may read the audit trail (it is read-only). */}
+      <AuditLogSection />
     </Stack>
   );
 }
