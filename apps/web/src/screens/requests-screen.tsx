@@ -1,21 +1,10 @@
-import {
-  Badge,
-  Button,
-  Card,
-  Group,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { listLlmRequestsInfiniteOptions } from '@promptdev/api-client';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatMs, formatTime } from '../shared/format';
-import { EmptyState, ErrorState, LoadingState } from '../shared/states';
+import { EmptyState, ErrorState, LoadingState, LoadMore } from '../shared/states';
 
 type Status = 'ok' | 'error' | 'blocked' | 'interrupted';
 const STATUS_COLOR: Record<Status, string> = {
@@ -122,17 +111,7 @@ export default function RequestsScreen() {
           </Table.ScrollContainer>
         </Card>
       )}
-      {requests.hasNextPage && (
-        <Group justify="center">
-          <Button
-            variant="default"
-            loading={requests.isFetchingNextPage}
-            onClick={() => void requests.fetchNextPage()}
-          >
-            Load more
-          </Button>
-        </Group>
-      )}
+      <LoadMore pages={requests} />
     </Stack>
   );
 }

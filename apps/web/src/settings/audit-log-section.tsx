@@ -1,10 +1,10 @@
-import { Button, Card, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Card, Code, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { listAuditEntriesInfiniteOptions } from '@promptdev/api-client';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatTime } from '../shared/format';
-import { EmptyState, ErrorState, LoadingState } from '../shared/states';
+import { EmptyState, ErrorState, LoadingState, LoadMore } from '../shared/states';
 
 /** A before/after summary on one line: the server already keeps it short and secret-free. */
 function summary(value: Record<string, unknown> | null): string {
@@ -93,17 +93,7 @@ export function AuditLogSection() {
             </Table>
           </Table.ScrollContainer>
         )}
-        {entries.hasNextPage && (
-          <Group justify="center">
-            <Button
-              variant="default"
-              loading={entries.isFetchingNextPage}
-              onClick={() => void entries.fetchNextPage()}
-            >
-              Load more
-            </Button>
-          </Group>
-        )}
+        <LoadMore pages={entries} />
       </Stack>
     </Card>
   );

@@ -59,3 +59,23 @@ export function PageLoader() {
     </Center>
   );
 }
+
+/** "Load more" under a paged list (an infinite query); nothing once the last page is in. */
+export function LoadMore({
+  pages,
+}: {
+  pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
+  if (!pages.hasNextPage) return null;
+  return (
+    <Group justify="center">
+      <Button
+        variant="default"
+        loading={pages.isFetchingNextPage}
+        onClick={() => void pages.fetchNextPage()}
+      >
+        Load more
+      </Button>
+    </Group>
+  );
+}
