@@ -1,4 +1,4 @@
-import { findTemplateLoad, referencedVariables, templateUsesHistory } from './template-ast';
+import { referencedVariables, templateUsesHistory } from './template-ast';
 import { TemplateRenderError } from './template-error';
 
 describe('template AST helpers', () => {
@@ -48,18 +48,6 @@ describe('template AST helpers', () => {
     ['{{ broken', false],
   ])('templateUsesHistory(%j) is %s', (source, expected) => {
     expect(templateUsesHistory(source)).toBe(expected);
-  });
-
-  it('finds include, import and extends with their position', () => {
-    expect(findTemplateLoad('Hello\n  {% include "x.njk" %}')).toEqual({
-      tag: 'include',
-      line: 2,
-      column: 6,
-    });
-    expect(findTemplateLoad('{% import "m.njk" as m %}')).toMatchObject({ tag: 'import' });
-    expect(findTemplateLoad('{% from "m.njk" import m %}')).toMatchObject({ tag: 'from … import' });
-    expect(findTemplateLoad('{% extends "base.njk" %}')).toMatchObject({ tag: 'extends' });
-    expect(findTemplateLoad('{{ include }} {{ "import" }}')).toBeUndefined();
   });
 
   it('throws syntax errors with their position', () => {

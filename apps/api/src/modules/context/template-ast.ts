@@ -97,22 +97,3 @@ export function templateUsesHistory(source: string): boolean {
     return false;
   }
 }
-
-const LOADING_TAGS: Record<string, string> = {
-  Include: 'include',
-  Import: 'import',
-  FromImport: 'from … import',
-  Extends: 'extends',
-};
-
-/** The first `{% include/import/extends %}` (templates cannot load other templates), if any. */
-export function findTemplateLoad(
-  source: string,
-): { tag: string; line: number; column: number } | undefined {
-  let found: { tag: string; line: number; column: number } | undefined;
-  walk(parseTemplate(source), (node) => {
-    const tag = LOADING_TAGS[node.typename];
-    if (tag && !found) found = { tag, line: node.lineno + 1, column: node.colno + 1 };
-  });
-  return found;
-}
