@@ -101,3 +101,26 @@ export async function buttonLabels(page: Page): Promise<string[]> {
       ),
     );
 }
+
+/**
+ * Sends `message` in the chat route and waits for the stub's echo; resolves with every distinct
+ * text the reply bubble showed on the way (more than two means it streamed token by token).
+ */
+export async function sendAndWatchReply(page: Page, message: string): Promise<string[]> {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { seen: string[] }).seen = seen;
+    new MutationObserver(() => {
+      const bubbles = document.querySelectorAll('[data-testid="chat-assistant"]');
+      const text = bubbles[bubbles.length - 1]?.textContent ?? '';
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByLabel('Message').fill(message);
+  await page.keyboard.press('Enter');
+  await page
+    .getByTestId('chat-assistant')
+    .filter({ hasText: `Echo: ${message}` })
+    .waitFor();
+  return page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+}

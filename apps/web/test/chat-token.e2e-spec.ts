@@ -4,7 +4,13 @@ import type { Browser } from 'playwright-core';
 import { QUICK_LLM_ENV, startLlmStub } from '../../api/test/setup/llm-stub';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- browser tests start the real API with its own test harness
 import { startTestApp, TestApp } from '../../api/test/setup/test-app';
-import { browserAvailable, launchBrowser, openPage, screenshot } from './browser';
+import {
+  browserAvailable,
+  launchBrowser,
+  openPage,
+  screenshot,
+  sendAndWatchReply,
+} from './browser';
 
 const describeInBrowser = browserAvailable() ? describe : describe.skip;
 jest.setTimeout(90_000);
@@ -64,22 +70,7 @@ describeInBrowser('chat route with CHAT_AUTH=token in a real browser', () => {
       const page = await openPage(context, `/app/chat?token=${minted.body.token}`);
       await page.getByTestId('chat-user').filter({ hasText: 'token-user' }).waitFor();
       await page.getByText('Say hello to start the conversation.').waitFor();
-      await page.evaluate(() => {
-        const seen: string[] = [];
-        (window as unknown as { seen: string[] }).seen = seen;
-        new MutationObserver(() => {
-          const bubbles = document.querySelectorAll('[data-testid="chat-assistant"]');
-          const text = bubbles[bubbles.length - 1]?.textContent ?? '';
-          if (text && seen[seen.length - 1] !== text) seen.push(text);
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-      });
-      await page.getByLabel('Message').fill('hello with a token');
-      await page.keyboard.press('Enter');
-      await page
-        .getByTestId('chat-assistant')
-        .filter({ hasText: 'Echo: hello with a token' })
-        .waitFor();
-      const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      const seen = await sendAndWatchReply(page, 'hello with a token');
       expect(seen.length).toBeGreaterThan(2);
       await screenshot(page, 'chat-token-mode');
 

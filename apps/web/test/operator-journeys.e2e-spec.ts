@@ -11,6 +11,7 @@ import {
   type OpenOptions,
   openPage,
   screenshot,
+  sendAndWatchReply,
   setSessionCookie,
   type WatchedPage,
 } from './browser';
@@ -171,23 +172,7 @@ describeInBrowser('web app in a real browser (Chromium, real API, stub LLM, Post
     await createDefaultTemplate('chat-companion', 'You are kind.');
     const page = await openChat('/app/chat?user_id=stream-user');
     await page.getByText('Say hello to start the conversation.').waitFor();
-    // Every distinct text the reply bubble shows while it streams.
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { seen: string[] }).seen = seen;
-      new MutationObserver(() => {
-        const bubbles = document.querySelectorAll('[data-testid="chat-assistant"]');
-        const text = bubbles[bubbles.length - 1]?.textContent ?? '';
-        if (text && seen[seen.length - 1] !== text) seen.push(text);
-      }).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
-    await page.getByLabel('Message').fill('tell me a story about the sea');
-    await page.keyboard.press('Enter');
-    await page
-      .getByTestId('chat-assistant')
-      .filter({ hasText: 'Echo: tell me a story about the sea' })
-      .waitFor();
-    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    const seen = await sendAndWatchReply(page, 'tell me a story about the sea');
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.at(-1)).toBe('Echo: tell me a story about the sea');
     await screenshot(page, 'chat-streamed');
