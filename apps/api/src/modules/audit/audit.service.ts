@@ -1,6 +1,8 @@
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { actorOf } from '../../core/auth/principal';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
@@ -49,16 +51,26 @@ export interface AuditPage {
 export class AuditService {
   constructor(
     @InjectRepository(AuditEntryEntity) private readonly entries: Repository<AuditEntryEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   /**
-   * Records a change inside its transaction (`manager`), so a change that rolls back leaves no
-   * row and a row never describes a change that did not happen.
+   * Records a change inside the transaction that makes it (and refuses to run outside one), so a
+   * change that rolls back leaves no row and a row never describes a change that did not happen.
    */
-  async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
+  async record(entry: AuditEntry): Promise<void> {
+    await this.txHost.withTransaction(Propagation.Mandatory, () => this.insert(entry));
+  }
+
+  /** A security event that changes nothing else (a failed login): its own statement. */
+  async recordEvent(entry: AuditEntry): Promise<void> {
+    await this.txHost.withTransaction(Propagation.NotSupported, () => this.insert(entry));
+  }
+
+  private async insert(entry: AuditEntry): Promise<void> {
     const principal = currentPrincipal();
     const targetId = entry.targetId ?? null;
-    await manager.query(
+    await this.txHost.tx.query(
       `INSERT INTO audit_log (actor, action, target_type, target_id, before, after, request_id)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)`,
       [
@@ -71,11 +83,6 @@ export class AuditService {
         currentRequestId() ?? null,
       ],
     );
-  }
-
-  /** A security event that changes nothing else (a failed login): its own statement. */
-  recordEvent(entry: AuditEntry): Promise<void> {
-    return this.record(this.entries.manager, entry);
   }
 
   async list(query: AuditQuery): Promise<AuditPage> {

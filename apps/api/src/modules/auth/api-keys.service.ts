@@ -1,3 +1,5 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
@@ -28,6 +30,7 @@ export class ApiKeysService {
   constructor(
     @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async create(
@@ -36,9 +39,9 @@ export class ApiKeysService {
     createdBy: string,
   ): Promise<{ key: ApiKeyEntity; secret: string }> {
     const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const key = await this.keys.manager.transaction(async (manager) => {
-      const created = await manager.save(
-        manager.create(ApiKeyEntity, {
+    const key = await this.txHost.withTransaction(async () => {
+      const created = await this.txHost.tx.save(
+        this.txHost.tx.create(ApiKeyEntity, {
           name,
           prefix: secret.slice(0, SHOWN_PREFIX_LENGTH),
           keyHash: hashApiKey(secret),
@@ -46,7 +49,7 @@ export class ApiKeysService {
           createdBy,
         }),
       );
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'api_key.create',
         targetType: 'api_key',
         targetId: created.id,
@@ -62,8 +65,8 @@ export class ApiKeysService {
   }
 
   async revoke(keyId: string): Promise<ApiKeyEntity> {
-    return this.keys.manager.transaction(async (manager) => {
-      const key = await manager.findOne(ApiKeyEntity, {
+    return this.txHost.withTransaction(async () => {
+      const key = await this.txHost.tx.findOne(ApiKeyEntity, {
         where: { id: keyId },
         lock: { mode: 'pessimistic_write' },
       });
@@ -71,9 +74,9 @@ export class ApiKeysService {
       const before = { revoked_at: key.revokedAt };
       if (key.revokedAt === null) {
         key.revokedAt = new Date();
-        await manager.update(ApiKeyEntity, key.id, { revokedAt: key.revokedAt });
+        await this.txHost.tx.update(ApiKeyEntity, key.id, { revokedAt: key.revokedAt });
       }
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'api_key.revoke',
         targetType: 'api_key',
         targetId: key.id,

@@ -1,7 +1,9 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import type { OperatorRole } from '../../core/auth/principal';
 import { AppConfig } from '../../core/config/app-config';
@@ -27,6 +29,7 @@ export class OperatorsService implements OnApplicationBootstrap {
     private readonly hasher: PasswordHasher,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,8 +46,8 @@ export class OperatorsService implements OnApplicationBootstrap {
     const generated = this.config.adminPassword === undefined;
     const password = this.config.adminPassword ?? randomBytes(18).toString('base64url');
     const hash = await this.hasher.hash(password);
-    const created = await this.operators.manager.transaction(async (manager) => {
-      const rows = await manager.query<Array<{ id: string }>>(
+    const created = await this.txHost.withTransaction(async () => {
+      const rows = await this.txHost.tx.query<Array<{ id: string }>>(
         `INSERT INTO operators (username, password_hash, role)
          SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM operators)
          ON CONFLICT (username) DO NOTHING
@@ -53,7 +56,7 @@ export class OperatorsService implements OnApplicationBootstrap {
       );
       const id = rows[0]?.id;
       if (id === undefined) return false;
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'operator.create',
         targetType: 'operator',
         targetId: id,
@@ -90,9 +93,9 @@ export class OperatorsService implements OnApplicationBootstrap {
       });
       throw new InvalidCredentialsError();
     }
-    await this.operators.manager.transaction(async (manager) => {
-      await manager.update(OperatorEntity, operator.id, { lastLoginAt: new Date() });
-      await this.audit.record(manager, {
+    await this.txHost.withTransaction(async () => {
+      await this.txHost.tx.update(OperatorEntity, operator.id, { lastLoginAt: new Date() });
+      await this.audit.record({
         action: 'auth.login',
         targetType: 'operator',
         targetId: operator.id,
@@ -125,11 +128,16 @@ export class OperatorsService implements OnApplicationBootstrap {
     const name = username.toLowerCase();
     const passwordHash = await this.hasher.hash(password);
     try {
-      return await this.operators.manager.transaction(async (manager) => {
-        const operator = await manager.save(
-          manager.create(OperatorEntity, { username: name, passwordHash, role, tokenVersion: 0 }),
+      return await this.txHost.withTransaction(async () => {
+        const operator = await this.txHost.tx.save(
+          this.txHost.tx.create(OperatorEntity, {
+            username: name,
+            passwordHash,
+            role,
+            tokenVersion: 0,
+          }),
         );
-        await this.recordChange(manager, 'operator.create', operator, null, {
+        await this.recordChange('operator.create', operator, null, {
           username: name,
           role,
         });
@@ -185,9 +193,9 @@ export class OperatorsService implements OnApplicationBootstrap {
 
   /** Revokes every token issued to the operator so far. */
   async revokeTokens(operatorId: string): Promise<void> {
-    await this.operators.manager.transaction(async (manager) => {
-      await manager.increment(OperatorEntity, { id: operatorId }, 'tokenVersion', 1);
-      await this.audit.record(manager, {
+    await this.txHost.withTransaction(async () => {
+      await this.txHost.tx.increment(OperatorEntity, { id: operatorId }, 'tokenVersion', 1);
+      await this.audit.record({
         action: 'auth.logout',
         targetType: 'operator',
         targetId: operatorId,
@@ -202,27 +210,26 @@ export class OperatorsService implements OnApplicationBootstrap {
     action: string,
     apply: (operator: OperatorEntity) => { before: AuditFields | null; after: AuditFields },
   ): Promise<OperatorEntity> {
-    return this.operators.manager.transaction(async (manager) => {
-      const operator = await manager.findOne(OperatorEntity, {
+    return this.txHost.withTransaction(async () => {
+      const operator = await this.txHost.tx.findOne(OperatorEntity, {
         where: { id: operatorId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!operator) throw new OperatorNotFoundError(operatorId);
       const { before, after } = apply(operator);
-      const saved = await manager.save(operator);
-      await this.recordChange(manager, action, saved, before, after);
+      const saved = await this.txHost.tx.save(operator);
+      await this.recordChange(action, saved, before, after);
       return saved;
     });
   }
 
   private recordChange(
-    manager: EntityManager,
     action: string,
     operator: OperatorEntity,
     before: AuditFields | null,
     after: AuditFields,
   ): Promise<void> {
-    return this.audit.record(manager, {
+    return this.audit.record({
       action,
       targetType: 'operator',
       targetId: operator.id,

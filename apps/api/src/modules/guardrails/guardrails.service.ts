@@ -1,8 +1,10 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EventsService } from '../events/events.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, FindOptionsWhere, LessThan, Repository } from 'typeorm';
+import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { excerpt } from '../audit/audit-summary';
 import { ValidationFailedError } from '../../core/errors/domain-error';
@@ -77,6 +79,7 @@ export class GuardrailsService {
     private readonly liveEvents: EventsService,
     private readonly metrics: MetricsService,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {
     this.liveEvents.subscribe((event) => {
       if (event.type === 'guardrail_config.changed') this.invalidate();
@@ -114,8 +117,8 @@ export class GuardrailsService {
   async create(input: CreateGuardrailInput): Promise<GuardrailConfigEntity> {
     const rules = parseGuardrailRules(input.rules);
     const actor = input.createdBy ?? SYSTEM_ACTOR;
-    const created = await this.configs.manager.transaction(async (manager) => {
-      const result = await manager
+    const created = await this.txHost.withTransaction(async () => {
+      const result = await this.txHost.tx
         .createQueryBuilder()
         .insert()
         .into(GuardrailConfigEntity)
@@ -134,8 +137,10 @@ export class GuardrailsService {
         .execute();
       const inserted = (result.raw as Array<{ id: number }>)[0];
       if (!inserted) throw new GuardrailExistsError(input.name);
-      const config = await manager.findOneByOrFail(GuardrailConfigEntity, { id: inserted.id });
-      await this.recordChange(manager, 'guardrail.create', null, config);
+      const config = await this.txHost.tx.findOneByOrFail(GuardrailConfigEntity, {
+        id: inserted.id,
+      });
+      await this.recordChange('guardrail.create', null, config);
       return config;
     });
     this.changed(created.id, input.name, 'created');
@@ -157,15 +162,15 @@ export class GuardrailsService {
         },
       ]);
     }
-    const updated = await this.configs.manager.transaction(async (manager) => {
-      const before = await this.lockConfig(manager, configId);
-      await manager.update(
+    const updated = await this.txHost.withTransaction(async () => {
+      const before = await this.lockConfig(configId);
+      await this.txHost.tx.update(
         GuardrailConfigEntity,
         { id: configId },
         { ...changes, updatedBy: input.updatedBy ?? SYSTEM_ACTOR },
       );
-      const after = await manager.findOneByOrFail(GuardrailConfigEntity, { id: configId });
-      await this.recordChange(manager, 'guardrail.update', before, after);
+      const after = await this.txHost.tx.findOneByOrFail(GuardrailConfigEntity, { id: configId });
+      await this.recordChange('guardrail.update', before, after);
       return after;
     });
     this.changed(configId, updated.name, 'updated');
@@ -181,29 +186,26 @@ export class GuardrailsService {
     { soft }: { soft: boolean },
   ): Promise<{ config: GuardrailConfigEntity; outcome: 'deactivated' | 'deleted' }> {
     const outcome = soft ? 'deactivated' : 'deleted';
-    const config = await this.configs.manager.transaction(async (manager) => {
-      const found = await this.lockConfig(manager, configId);
+    const config = await this.txHost.withTransaction(async () => {
+      const found = await this.lockConfig(configId);
       if (soft) {
         if (found.isActive)
-          await manager.update(GuardrailConfigEntity, { id: configId }, { isActive: false });
-        const after = await manager.findOneByOrFail(GuardrailConfigEntity, { id: configId });
-        await this.recordChange(manager, 'guardrail.deactivate', found, after);
+          await this.txHost.tx.update(GuardrailConfigEntity, { id: configId }, { isActive: false });
+        const after = await this.txHost.tx.findOneByOrFail(GuardrailConfigEntity, { id: configId });
+        await this.recordChange('guardrail.deactivate', found, after);
         return found;
       }
       if (found.isPreset) throw new GuardrailPresetError(found.name);
-      await manager.delete(GuardrailConfigEntity, { id: configId });
-      await this.recordChange(manager, 'guardrail.delete', found, null);
+      await this.txHost.tx.delete(GuardrailConfigEntity, { id: configId });
+      await this.recordChange('guardrail.delete', found, null);
       return found;
     });
     this.changed(configId, config.name, outcome);
     return { config, outcome };
   }
 
-  private async lockConfig(
-    manager: EntityManager,
-    configId: number,
-  ): Promise<GuardrailConfigEntity> {
-    const config = await manager.findOne(GuardrailConfigEntity, {
+  private async lockConfig(configId: number): Promise<GuardrailConfigEntity> {
+    const config = await this.txHost.tx.findOne(GuardrailConfigEntity, {
       where: { id: configId },
       lock: { mode: 'pessimistic_write' },
     });
@@ -212,13 +214,12 @@ export class GuardrailsService {
   }
 
   private recordChange(
-    manager: EntityManager,
     action: string,
     before: GuardrailConfigEntity | null,
     after: GuardrailConfigEntity | null,
   ): Promise<void> {
     const target = after ?? before;
-    return this.audit.record(manager, {
+    return this.audit.record({
       action,
       targetType: 'guardrail',
       targetId: target?.id,

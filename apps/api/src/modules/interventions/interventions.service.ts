@@ -1,6 +1,8 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
 import { AuditService } from '../audit/audit.service';
@@ -50,7 +52,7 @@ export class InterventionsService {
   constructor(
     @InjectRepository(InterventionEntity)
     private readonly interventions: Repository<InterventionEntity>,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly userState: UserStateService,
     private readonly conversations: ConversationStore,
     private readonly events: EventsService,
@@ -59,16 +61,11 @@ export class InterventionsService {
 
   /** Stops the AI for the user (creating them if never seen); logged, atomically. */
   async halt(userId: string, operator: string, reason: string | null): Promise<HaltResult> {
-    const result = await this.dataSource.transaction(async (manager) => {
-      const previous = await this.userState.get(userId, manager);
-      const state = await this.userState.setMode(
-        userId,
-        HALTED_MODE,
-        { reason, operator },
-        manager,
-      );
-      const intervention = await this.log(manager, { userId, kind: 'halt', operator, reason });
-      await this.recordState(manager, 'user.halt', previous, state);
+    const result = await this.txHost.withTransaction(async () => {
+      const previous = await this.userState.get(userId);
+      const state = await this.userState.setMode(userId, HALTED_MODE, { reason, operator });
+      const intervention = await this.log({ userId, kind: 'halt', operator, reason });
+      await this.recordState('user.halt', previous, state);
       return { state, intervention };
     });
     this.announce(result);
@@ -87,13 +84,14 @@ export class InterventionsService {
       operator,
     },
   ): Promise<HaltResult> {
-    const result = await this.dataSource.transaction(async (manager) => {
-      // The row lock makes a concurrent second resume see the first one's result.
-      const current = await this.userState.lockState(userId, manager);
+    const result = await this.txHost.withTransaction(async () => {
+      // The row lock (held until this transaction ends) makes a concurrent second resume see
+      // the first one's result.
+      const current = await this.userState.lockState(userId);
       if (current?.mode !== HALTED_MODE) throw new NotHaltedError(userId, current?.mode);
-      const state = await this.userState.setMode(userId, change.mode, change, manager);
-      const intervention = await this.log(manager, { userId, kind: 'resume', operator });
-      await this.recordState(manager, 'user.resume', current, state);
+      const state = await this.userState.setMode(userId, change.mode, change);
+      const intervention = await this.log({ userId, kind: 'resume', operator });
+      await this.recordState('user.resume', current, state);
       return { state, intervention };
     });
     this.announce(result);
@@ -120,10 +118,10 @@ export class InterventionsService {
       });
       if (state) return state;
     }
-    const state = await this.dataSource.transaction(async (manager) => {
-      const previous = await this.userState.get(userId, manager);
-      const changed = await this.userState.setMode(userId, mode, change, manager);
-      await this.recordState(manager, 'user.set_mode', previous, changed);
+    const state = await this.txHost.withTransaction(async () => {
+      const previous = await this.userState.get(userId);
+      const changed = await this.userState.setMode(userId, mode, change);
+      await this.recordState('user.set_mode', previous, changed);
       return changed;
     });
     this.announceState(state);
@@ -140,19 +138,16 @@ export class InterventionsService {
     content: string,
     role: InjectRole,
   ): Promise<InjectResult> {
-    const result = await this.dataSource.transaction(async (manager) => {
-      const message = await this.conversations.append(
-        {
-          userId,
-          role,
-          content: role === 'system' ? `[Operator: ${operator}] ${content}` : content,
-          source: 'operator',
-          operator,
-          visibleToUser: role === 'assistant',
-        },
-        manager,
-      );
-      const intervention = await this.log(manager, {
+    const result = await this.txHost.withTransaction(async () => {
+      const message = await this.conversations.append({
+        userId,
+        role,
+        content: role === 'system' ? `[Operator: ${operator}] ${content}` : content,
+        source: 'operator',
+        operator,
+        visibleToUser: role === 'assistant',
+      });
+      const intervention = await this.log({
         userId,
         kind: 'inject',
         operator,
@@ -160,7 +155,7 @@ export class InterventionsService {
         role,
         messageId: message.id,
       });
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'user.inject',
         targetType: 'user',
         targetId: userId,
@@ -173,13 +168,8 @@ export class InterventionsService {
     return result;
   }
 
-  private recordState(
-    manager: EntityManager,
-    action: string,
-    before: UserState | null,
-    after: UserState,
-  ): Promise<void> {
-    return this.audit.record(manager, {
+  private recordState(action: string, before: UserState | null, after: UserState): Promise<void> {
+    return this.audit.record({
       action,
       targetType: 'user',
       targetId: after.userId,
@@ -248,9 +238,9 @@ export class InterventionsService {
     };
   }
 
-  private async log(manager: EntityManager, entry: NewIntervention): Promise<InterventionEntity> {
+  private async log(entry: NewIntervention): Promise<InterventionEntity> {
     // Raw INSERT: TypeORM's save would hand the bigint id back as a string.
-    const rows = await manager.query<InterventionEntity[]>(
+    const rows = await this.txHost.tx.query<InterventionEntity[]>(
       `INSERT INTO interventions (user_id, kind, operator, reason, content, role, message_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING ${entityColumns(this.interventions.metadata)}`,
@@ -264,6 +254,6 @@ export class InterventionsService {
         entry.messageId ?? null,
       ],
     );
-    return manager.create(InterventionEntity, rows[0]);
+    return this.interventions.create(rows[0]!);
   }
 }

@@ -1,6 +1,8 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import {
   ConversationMessageEntity,
   MessageRole,
@@ -66,6 +68,7 @@ export class ConversationStore {
     private readonly messages: Repository<ConversationMessageEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   private readonly returning = entityColumns(this.messages.metadata);
@@ -74,8 +77,8 @@ export class ConversationStore {
    * Stores the message and counts it in the user's state (creating the user on their first
    * message), in one statement: callers do not call recordMessage too.
    */
-  async append(message: NewMessage, manager?: EntityManager): Promise<ConversationMessageEntity> {
-    return (await this.appendWithState(message, {}, manager)).message;
+  async append(message: NewMessage): Promise<ConversationMessageEntity> {
+    return (await this.appendWithState(message)).message;
   }
 
   /**
@@ -86,9 +89,8 @@ export class ConversationStore {
   async appendWithState(
     message: NewMessage,
     { hideIfHalted = false }: { hideIfHalted?: boolean } = {},
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
-    const rows = await manager.query<Array<Record<string, unknown>>>(
+    const rows = await this.txHost.tx.query<Array<Record<string, unknown>>>(
       `WITH state AS (
          ${countMessageSql('$1', 'now()')}
          RETURNING state.mode, state.reason, state.operator, state.message_count
@@ -218,15 +220,15 @@ export class ConversationStore {
     userId: string,
     { includeMemory = false }: { includeMemory?: boolean } = {},
   ): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const { affected } = await manager.delete(ConversationMessageEntity, { userId });
+    return this.txHost.withTransaction(async () => {
+      const { affected } = await this.txHost.tx.delete(ConversationMessageEntity, { userId });
       if (includeMemory) {
-        await manager.delete(UserMemoryEntity, { userId });
-        await manager.delete(UserStateEntity, { userId });
+        await this.txHost.tx.delete(UserMemoryEntity, { userId });
+        await this.txHost.tx.delete(UserStateEntity, { userId });
       } else {
-        await manager.update(UserStateEntity, { userId }, { messageCount: 0 });
+        await this.txHost.tx.update(UserStateEntity, { userId }, { messageCount: 0 });
       }
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'chat_history.delete',
         targetType: 'user',
         targetId: userId,

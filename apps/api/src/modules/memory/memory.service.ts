@@ -1,3 +1,5 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -14,6 +16,7 @@ export class MemoryService {
   constructor(
     @InjectRepository(UserMemoryEntity) private readonly memories: Repository<UserMemoryEntity>,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   private readonly returning = entityColumns(this.memories.metadata);
@@ -35,16 +38,16 @@ export class MemoryService {
   async setKey(userId: string, key: string, value: JsonValue): Promise<UserMemoryEntity> {
     const problem = memoryValueProblem(value);
     if (problem) throw new InvalidMemoryValueError(problem);
-    return this.memories.manager.transaction(async (manager) => {
-      const previous = await manager.findOneBy(UserMemoryEntity, { userId, key });
-      const rows = await manager.query<UserMemoryEntity[]>(
+    return this.txHost.withTransaction(async () => {
+      const previous = await this.txHost.tx.findOneBy(UserMemoryEntity, { userId, key });
+      const rows = await this.txHost.tx.query<UserMemoryEntity[]>(
         `INSERT INTO user_memory (user_id, key, value)
          VALUES ($1, $2, $3::jsonb)
          ON CONFLICT (user_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
          RETURNING ${this.returning}`,
         [userId, key, JSON.stringify(value)],
       );
-      await this.audit.record(manager, {
+      await this.audit.record({
         action: 'memory.put',
         targetType: 'memory',
         targetId: `${userId}/${key}`,
@@ -57,11 +60,11 @@ export class MemoryService {
   }
 
   async deleteKey(userId: string, key: string): Promise<void> {
-    await this.memories.manager.transaction(async (manager) => {
-      const previous = await manager.findOneBy(UserMemoryEntity, { userId, key });
+    await this.txHost.withTransaction(async () => {
+      const previous = await this.txHost.tx.findOneBy(UserMemoryEntity, { userId, key });
       if (!previous) throw new MemoryKeyNotFoundError(userId, key);
-      await manager.delete(UserMemoryEntity, { userId, key });
-      await this.audit.record(manager, {
+      await this.txHost.tx.delete(UserMemoryEntity, { userId, key });
+      await this.audit.record({
         action: 'memory.delete',
         targetType: 'memory',
         targetId: `${userId}/${key}`,
@@ -72,9 +75,9 @@ export class MemoryService {
 
   /** Removes every key of the user; returns how many there were. */
   async clear(userId: string): Promise<number> {
-    return this.memories.manager.transaction(async (manager) => {
-      const { affected } = await manager.delete(UserMemoryEntity, { userId });
-      await this.audit.record(manager, {
+    return this.txHost.withTransaction(async () => {
+      const { affected } = await this.txHost.tx.delete(UserMemoryEntity, { userId });
+      await this.audit.record({
         action: 'memory.clear',
         targetType: 'user',
         targetId: userId,

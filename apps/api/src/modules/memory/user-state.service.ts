@@ -1,6 +1,8 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { decodeUserCursor, encodeUserCursor } from './pagination';
 import { UserStateEntity } from './entities/user-state.entity';
 import { HALTED_MODE } from './user-mode';
@@ -49,13 +51,14 @@ export function countMessageSql(userParam: string, at: string): string {
 export class UserStateService {
   constructor(
     @InjectRepository(UserStateEntity) private readonly states: Repository<UserStateEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   private readonly returning = entityColumns(this.states.metadata);
 
-  /** Null for a user never seen; inside the caller's transaction when given its manager. */
-  get(userId: string, manager?: EntityManager): Promise<UserStateEntity | null> {
-    return (manager ? manager.getRepository(UserStateEntity) : this.states).findOneBy({ userId });
+  /** Null for a user never seen; inside the caller's transaction when there is one. */
+  get(userId: string): Promise<UserStateEntity | null> {
+    return this.txHost.tx.getRepository(UserStateEntity).findOneBy({ userId });
   }
 
   async require(userId: string): Promise<UserStateEntity> {
@@ -65,13 +68,8 @@ export class UserStateService {
   }
 
   /** Sets the mode and who set it why (both cleared when not given); creates the user if new. */
-  async setMode(
-    userId: string,
-    mode: string,
-    change: ModeChange = {},
-    manager: EntityManager = this.states.manager,
-  ): Promise<UserStateEntity> {
-    const rows = await manager.query<UserStateEntity[]>(
+  async setMode(userId: string, mode: string, change: ModeChange = {}): Promise<UserStateEntity> {
+    const rows = await this.txHost.tx.query<UserStateEntity[]>(
       `INSERT INTO user_state AS state (user_id, mode, reason, operator)
        VALUES ($1, $2, $3, $4)
        ON CONFLICT (user_id) DO UPDATE
@@ -87,12 +85,8 @@ export class UserStateService {
    * Counts one message and moves last_activity forward; creates the user on their first
    * message. One statement, so concurrent calls never lose a count.
    */
-  async recordMessage(
-    userId: string,
-    at?: Date,
-    manager: EntityManager = this.states.manager,
-  ): Promise<UserStateEntity> {
-    const rows = await manager.query<UserStateEntity[]>(
+  async recordMessage(userId: string, at?: Date): Promise<UserStateEntity> {
+    const rows = await this.txHost.tx.query<UserStateEntity[]>(
       `${countMessageSql('$1', 'COALESCE($2::timestamptz, now())')} RETURNING ${this.returning}`,
       [userId, at ?? null],
     );
@@ -107,8 +101,8 @@ export class UserStateService {
    * The user's state (null for a user never seen), with their row locked until the caller's
    * transaction ends: a concurrent second resume waits and then sees the first one's result.
    */
-  lockState(userId: string, manager: EntityManager): Promise<UserState | null> {
-    return manager.findOne(UserStateEntity, {
+  lockState(userId: string): Promise<UserState | null> {
+    return this.txHost.tx.findOne(UserStateEntity, {
       where: { userId },
       lock: { mode: 'pessimistic_write' },
     });

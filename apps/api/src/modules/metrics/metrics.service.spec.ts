@@ -29,7 +29,7 @@ describe('MetricsService', () => {
       {} as HttpAdapterHost,
       { driver: { master: pool }, query } as unknown as DataSource,
       { circuit: () => ({ state: circuitState }) } as unknown as LlmClient,
-      new UserStateService({ query, metadata: { columns: [] } } as never),
+      new UserStateService({ query, metadata: { columns: [] } } as never, {} as never),
     );
 
   /** Samples of one metric (histograms: of one of its series, e.g. `_count`). */

@@ -1,6 +1,8 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, QueryFailedError, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
@@ -125,7 +127,6 @@ export class PromptsService {
   private readonly cache = new TemplateCache();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(SystemPromptEntity)
     private readonly templates: Repository<SystemPromptEntity>,
     @InjectRepository(PromptVersionEntity)
@@ -135,6 +136,7 @@ export class PromptsService {
     private readonly llm: LlmClient,
     private readonly events: EventsService,
     private readonly audit: AuditService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {
     // A change on any instance (this one included) drops cached templates.
     this.events.subscribe((event) => {
@@ -169,7 +171,7 @@ export class PromptsService {
     if (!template) throw new TemplateNotFoundError({ name });
     return {
       template,
-      version: await this.findVersion(this.versions.manager, template, template.currentVersion),
+      version: await this.findVersion(template, template.currentVersion),
     };
   }
 
@@ -178,9 +180,9 @@ export class PromptsService {
     const config = assertValidTemplateConfig(input.config ?? {});
     this.assertValidContent(input.content);
     try {
-      const created = await this.dataSource.transaction(async (manager) => {
-        const template = await manager.save(
-          manager.create(SystemPromptEntity, {
+      const created = await this.txHost.withTransaction(async () => {
+        const template = await this.txHost.tx.save(
+          this.txHost.tx.create(SystemPromptEntity, {
             name: input.name,
             currentVersion: 1,
             isActive: true,
@@ -189,8 +191,8 @@ export class PromptsService {
             updatedBy: input.createdBy,
           }),
         );
-        const version = await manager.save(
-          manager.create(PromptVersionEntity, {
+        const version = await this.txHost.tx.save(
+          this.txHost.tx.create(PromptVersionEntity, {
             templateId: template.id,
             version: 1,
             content: input.content,
@@ -201,8 +203,8 @@ export class PromptsService {
           }),
         );
         // Two first templates created at once: the lock lets exactly one become the default.
-        await manager.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
-        const promoted = await manager
+        await this.txHost.tx.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
+        const promoted = await this.txHost.tx
           .createQueryBuilder()
           .update(SystemPromptEntity)
           .set({ isDefault: true })
@@ -210,7 +212,7 @@ export class PromptsService {
           .andWhere('NOT EXISTS (SELECT 1 FROM system_prompt WHERE is_default)')
           .execute();
         template.isDefault = promoted.affected === 1;
-        await this.audit.record(manager, {
+        await this.audit.record({
           action: 'template.create',
           targetType: 'template',
           targetId: template.id,
@@ -237,21 +239,16 @@ export class PromptsService {
   ): Promise<{ templateId: number; newVersion: number }> {
     const config = input.config === undefined ? undefined : assertValidTemplateConfig(input.config);
     this.assertValidContent(input.content);
-    const newVersion = await this.changeTemplate(
-      templateId,
-      'updated',
-      async (manager, template) => {
-        const previous =
-          config ?? (await this.findVersion(manager, template, template.currentVersion)).config;
-        return this.appendVersion(manager, template, {
-          content: input.content,
-          config: previous,
-          changeDescription: input.changeDescription ?? null,
-          createdBy: input.updatedBy,
-          rolledBackFrom: null,
-        });
-      },
-    );
+    const newVersion = await this.changeTemplate(templateId, 'updated', async (template) => {
+      const previous = config ?? (await this.findVersion(template, template.currentVersion)).config;
+      return this.appendVersion(template, {
+        content: input.content,
+        config: previous,
+        changeDescription: input.changeDescription ?? null,
+        createdBy: input.updatedBy,
+        rolledBackFrom: null,
+      });
+    });
     return { templateId, newVersion };
   }
 
@@ -272,20 +269,16 @@ export class PromptsService {
     version: number,
     updatedBy = SYSTEM_ACTOR,
   ): Promise<{ templateId: number; rolledBackTo: number; newVersion: number }> {
-    const newVersion = await this.changeTemplate(
-      templateId,
-      'rolled_back',
-      async (manager, template) => {
-        const target = await this.findVersion(manager, template, version);
-        return this.appendVersion(manager, template, {
-          content: target.content,
-          config: target.config,
-          changeDescription: `Rollback to version ${version}`,
-          createdBy: updatedBy,
-          rolledBackFrom: version,
-        });
-      },
-    );
+    const newVersion = await this.changeTemplate(templateId, 'rolled_back', async (template) => {
+      const target = await this.findVersion(template, version);
+      return this.appendVersion(template, {
+        content: target.content,
+        config: target.config,
+        changeDescription: `Rollback to version ${version}`,
+        createdBy: updatedBy,
+        rolledBackFrom: version,
+      });
+    });
     return { templateId, rolledBackTo: version, newVersion };
   }
 
@@ -298,24 +291,24 @@ export class PromptsService {
     return this.changeTemplate(
       templateId,
       active ? 'activated' : 'deactivated',
-      async (manager, template) => {
+      async (template) => {
         if (!active && template.isDefault) throw new TemplateIsDefaultError(template.name);
         if (template.isActive === active) return template;
-        return this.touch(manager, template, { isActive: active }, updatedBy);
+        return this.touch(template, { isActive: active }, updatedBy);
       },
     );
   }
 
   async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<SystemPromptEntity> {
-    return this.changeTemplate(templateId, 'default', async (manager, template) => {
+    return this.changeTemplate(templateId, 'default', async (template) => {
       if (!template.isActive) {
         throw new TemplateInactiveError(template.name, 'activate it before making it the default');
       }
       if (template.isDefault) return template;
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
+      await this.txHost.tx.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
       // One statement would briefly hold two defaults and trip the single-default index.
-      await manager.update(SystemPromptEntity, { isDefault: true }, { isDefault: false });
-      return this.touch(manager, template, { isDefault: true }, updatedBy);
+      await this.txHost.tx.update(SystemPromptEntity, { isDefault: true }, { isDefault: false });
+      return this.touch(template, { isDefault: true }, updatedBy);
     });
   }
 
@@ -325,8 +318,8 @@ export class PromptsService {
     const toVersion = to ?? template.currentVersion;
     const fromVersion = from ?? Math.max(1, toVersion - 1);
     const [fromRow, toRow] = await Promise.all([
-      this.findVersion(this.versions.manager, template, fromVersion),
-      this.findVersion(this.versions.manager, template, toVersion),
+      this.findVersion(template, fromVersion),
+      this.findVersion(template, toVersion),
     ]);
     return {
       template,
@@ -343,11 +336,7 @@ export class PromptsService {
   async previewTemplate(templateId: number, input: PreviewTemplateInput): Promise<TemplatePreview> {
     const template = await this.findTemplate(templateId);
     // Unsaved content is previewed with the stored version's config.
-    const stored = await this.findVersion(
-      this.versions.manager,
-      template,
-      input.version ?? template.currentVersion,
-    );
+    const stored = await this.findVersion(template, input.version ?? template.currentVersion);
     const content = input.content ?? stored.content;
     if (input.content !== undefined) this.assertValidContent(input.content);
 
@@ -428,11 +417,7 @@ export class PromptsService {
   ): Promise<CachedTemplate | null> {
     const template = await this.templates.findOneBy(where);
     if (!template) return null;
-    const version = await this.findVersion(
-      this.versions.manager,
-      template,
-      template.currentVersion,
-    );
+    const version = await this.findVersion(template, template.currentVersion);
     return {
       id: template.id,
       name: template.name,
@@ -459,12 +444,12 @@ export class PromptsService {
   private async changeTemplate<T>(
     templateId: number,
     kind: TemplateChange,
-    change: (manager: EntityManager, template: SystemPromptEntity) => Promise<T>,
+    change: (template: SystemPromptEntity) => Promise<T>,
   ): Promise<T> {
     try {
       let changed: SystemPromptEntity | undefined;
-      const result = await this.dataSource.transaction(async (manager) => {
-        const template = await manager
+      const result = await this.txHost.withTransaction(async () => {
+        const template = await this.txHost.tx
           .createQueryBuilder(SystemPromptEntity, 'template')
           .setLock('pessimistic_write')
           .where('template.id = :templateId', { templateId })
@@ -472,9 +457,9 @@ export class PromptsService {
         if (!template) throw new TemplateNotFoundError({ templateId });
         changed = template;
         const before = templateSummary(template);
-        const result = await change(manager, template);
-        const after = await manager.findOneByOrFail(SystemPromptEntity, { id: templateId });
-        await this.audit.record(manager, {
+        const result = await change(template);
+        const after = await this.txHost.tx.findOneByOrFail(SystemPromptEntity, { id: templateId });
+        await this.audit.record({
           action: TEMPLATE_ACTIONS[kind],
           targetType: 'template',
           targetId: templateId,
@@ -498,30 +483,32 @@ export class PromptsService {
   }
 
   private async appendVersion(
-    manager: EntityManager,
     template: SystemPromptEntity,
     version: Omit<PromptVersionEntity, 'id' | 'templateId' | 'version' | 'createdAt'>,
   ): Promise<number> {
     const next = template.currentVersion + 1;
-    await manager.save(
-      manager.create(PromptVersionEntity, { ...version, templateId: template.id, version: next }),
+    await this.txHost.tx.save(
+      this.txHost.tx.create(PromptVersionEntity, {
+        ...version,
+        templateId: template.id,
+        version: next,
+      }),
     );
-    await this.touch(manager, template, { currentVersion: next }, version.createdBy);
+    await this.touch(template, { currentVersion: next }, version.createdBy);
     return next;
   }
 
   private async touch(
-    manager: EntityManager,
     template: SystemPromptEntity,
     changes: Partial<Pick<SystemPromptEntity, 'currentVersion' | 'isActive' | 'isDefault'>>,
     updatedBy: string,
   ): Promise<SystemPromptEntity> {
-    await manager.update(
+    await this.txHost.tx.update(
       SystemPromptEntity,
       { id: template.id },
       { ...changes, updatedBy, updatedAt: () => 'now()' },
     );
-    return manager.findOneByOrFail(SystemPromptEntity, { id: template.id });
+    return this.txHost.tx.findOneByOrFail(SystemPromptEntity, { id: template.id });
   }
 
   private async findTemplate(templateId: number): Promise<SystemPromptEntity> {
@@ -531,11 +518,13 @@ export class PromptsService {
   }
 
   private async findVersion(
-    manager: EntityManager,
     template: SystemPromptEntity,
     version: number,
   ): Promise<PromptVersionEntity> {
-    const row = await manager.findOneBy(PromptVersionEntity, { templateId: template.id, version });
+    const row = await this.txHost.tx.findOneBy(PromptVersionEntity, {
+      templateId: template.id,
+      version,
+    });
     if (!row) throw new VersionNotFoundError(template.id, version);
     return row;
   }

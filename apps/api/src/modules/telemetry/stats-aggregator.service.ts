@@ -1,6 +1,6 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { UPSERT_ROLLUPS_SQL, WITHOUT_JIT } from './rollup-sql';
 import {
@@ -34,7 +34,7 @@ export interface AggregationResult {
 @Injectable()
 export class StatsAggregator {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly audit: AuditService,
   ) {}
 
@@ -56,23 +56,23 @@ export class StatsAggregator {
     windows: Record<StatsBucket, TimeRange>,
     audited = false,
   ): Promise<AggregationResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query<[{ locked: boolean }]>(
+    return this.txHost.withTransaction(async () => {
+      const [{ locked }] = await this.txHost.tx.query<[{ locked: boolean }]>(
         'SELECT pg_try_advisory_xact_lock($1) AS locked',
         [AGGREGATION_LOCK],
       );
       if (!locked) throw new AggregationRunningError();
-      await manager.query(WITHOUT_JIT);
+      await this.txHost.tx.query(WITHOUT_JIT);
       const result = {
         range,
         windows: {
-          hour: await this.upsert(manager, 'hour', windows.hour),
-          day: await this.upsert(manager, 'day', windows.day),
+          hour: await this.upsert('hour', windows.hour),
+          day: await this.upsert('day', windows.day),
         },
       };
       // The schedule's runs are routine; an operator's recomputation is worth a row.
       if (audited) {
-        await this.audit.record(manager, {
+        await this.audit.record({
           action: 'stats.aggregate',
           targetType: 'stats',
           after: { from: range.from, to: range.to },
@@ -82,16 +82,12 @@ export class StatsAggregator {
     });
   }
 
-  private async upsert(
-    manager: EntityManager,
-    bucket: StatsBucket,
-    window: TimeRange,
-  ): Promise<number> {
+  private async upsert(bucket: StatsBucket, window: TimeRange): Promise<number> {
     const starts = bucketStarts(bucket, window);
     const first = starts[0];
     const last = starts.at(-1);
     if (!first || !last) return 0;
-    const [{ buckets }] = await manager.query<[{ buckets: number }]>(UPSERT_ROLLUPS_SQL, [
+    const [{ buckets }] = await this.txHost.tx.query<[{ buckets: number }]>(UPSERT_ROLLUPS_SQL, [
       first,
       bucketEndOf(bucket, last),
       BUCKET_INTERVAL[bucket],
