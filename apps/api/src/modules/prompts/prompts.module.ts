@@ -7,6 +7,8 @@ import { PromptVersionEntity } from './entities/prompt-version.entity';
 import { SystemPromptEntity } from './entities/system-prompt.entity';
 import { PromptsController } from './prompts.controller';
 import { PromptsService } from './prompts.service';
+import { TemplatePreviewService } from './template-preview.service';
+import { TemplateResolver } from './template-resolver.service';
 
 @Module({
   imports: [
@@ -16,7 +18,7 @@ import { PromptsService } from './prompts.service';
     LlmModule,
   ],
   controllers: [PromptsController],
-  providers: [PromptsService],
-  exports: [PromptsService],
+  providers: [PromptsService, TemplatePreviewService, TemplateResolver],
+  exports: [TemplateResolver],
 })
 export class PromptsModule {}

@@ -2,29 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { PromptContextService } from '../context/prompt-context.service';
-import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderer } from '../context/template-renderer';
 import { EventsService } from '../events/events.service';
-import { LlmClient } from '../llm/llm.client';
-import { ChatMessage } from '../llm/llm.types';
-import { referencedVariables } from '../context/template-ast';
-import { TemplateRenderError } from '../context/template-error';
-import { sampleTemplateVariables } from '../context/template-variables';
 import { PromptVersionEntity } from './entities/prompt-version.entity';
 import { SystemPromptEntity } from './entities/system-prompt.entity';
 import {
-  NoTemplateError,
+  rejectingInvalidTemplate,
   TemplateExistsError,
   TemplateInactiveError,
-  TemplateInvalidError,
   TemplateIsDefaultError,
   TemplateNotFoundError,
-  VersionNotFoundError,
 } from './prompts.errors';
-import { CachedTemplate, TemplateCache } from './template-cache';
 import { assertValidTemplateConfig } from './template-config';
 import { diffTemplateVersions, TemplateDiff } from './template-diff';
+import { findTemplate, findVersion } from './template-lookup';
+import { ResolvedTemplate, TemplateResolver } from './template-resolver.service';
 
 export interface TemplateWithVersion {
   template: SystemPromptEntity;
@@ -57,16 +49,6 @@ export interface UpdateTemplateInput {
   config?: Record<string, unknown>;
 }
 
-export interface PreviewTemplateInput {
-  variables?: Record<string, unknown>;
-  message?: string;
-  userId?: string;
-  version?: number;
-  content?: string;
-  /** Also send the rendered prompt to the LLM and return its reply. */
-  callLlm?: boolean;
-}
-
 type TemplateChange =
   'created' | 'updated' | 'rolled_back' | 'activated' | 'deactivated' | 'default';
 
@@ -79,34 +61,11 @@ const TEMPLATE_ACTIONS: Record<TemplateChange, string> = {
   default: 'template.set_default',
 };
 
-export interface PreviewLlmReply {
-  response: string;
-  model: string;
-  finishReason: string;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number;
-  attempts: number;
-}
-
-export interface TemplatePreview {
-  rendered: string;
-  templateName: string;
-  version: number | null;
-  variablesUsed: string[];
-  renderTimeMs: number;
-  /** What an LLM call would send; with `callLlm`, what was sent. */
-  messages: ChatMessage[];
-  llm: PreviewLlmReply | null;
-}
-
 export interface TemplateVersionDiff extends TemplateDiff {
   template: SystemPromptEntity;
   from: PromptVersionEntity;
   to: PromptVersionEntity;
 }
-
-export type ResolvedTemplate = Omit<CachedTemplate, 'isActive'>;
 
 export const MAX_PAGE_SIZE = 200;
 // Serialises changes of the default template (advisory transaction lock key).
@@ -119,11 +78,9 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   return driverError.code === '23505' && driverError.constraint === constraint;
 }
 
-/** Templates and their versions (spec section 3, prompts). */
+/** Templates and their versions, and every change to them (spec section 3, prompts). */
 @Injectable()
 export class PromptsService {
-  private readonly cache = new TemplateCache();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(SystemPromptEntity)
@@ -131,15 +88,18 @@ export class PromptsService {
     @InjectRepository(PromptVersionEntity)
     private readonly versions: Repository<PromptVersionEntity>,
     private readonly renderer: TemplateRenderer,
-    private readonly userContext: PromptContextService,
-    private readonly llm: LlmClient,
     private readonly events: EventsService,
     private readonly audit: AuditService,
-  ) {
-    // A change on any instance (this one included) drops cached templates.
-    this.events.subscribe((event) => {
-      if (event.type === 'template.changed') this.cache.invalidate();
-    });
+    private readonly resolver: TemplateResolver,
+  ) {}
+
+  /** The resolver's, kept here for callers that hold this service. */
+  resolveForChat(templateName?: string): Promise<ResolvedTemplate> {
+    return this.resolver.resolveForChat(templateName);
+  }
+
+  invalidateCache(): void {
+    this.resolver.invalidateCache();
   }
 
   async listTemplates({
@@ -169,14 +129,14 @@ export class PromptsService {
     if (!template) throw new TemplateNotFoundError({ name });
     return {
       template,
-      version: await this.findVersion(this.versions.manager, template, template.currentVersion),
+      version: await findVersion(this.versions.manager, template, template.currentVersion),
     };
   }
 
   /** Creates version 1; the first template ever created becomes the default. */
   async createTemplate(input: CreateTemplateInput): Promise<TemplateWithVersion> {
     const config = assertValidTemplateConfig(input.config ?? {});
-    this.assertValidContent(input.content);
+    rejectingInvalidTemplate(() => this.renderer.validate(input.content));
     try {
       const created = await this.dataSource.transaction(async (manager) => {
         const template = await manager.save(
@@ -226,7 +186,7 @@ export class PromptsService {
       }
       throw error;
     } finally {
-      this.cache.invalidate();
+      this.resolver.invalidateCache();
     }
   }
 
@@ -236,13 +196,13 @@ export class PromptsService {
     input: UpdateTemplateInput,
   ): Promise<{ templateId: number; newVersion: number }> {
     const config = input.config === undefined ? undefined : assertValidTemplateConfig(input.config);
-    this.assertValidContent(input.content);
+    rejectingInvalidTemplate(() => this.renderer.validate(input.content));
     const newVersion = await this.changeTemplate(
       templateId,
       'updated',
       async (manager, template) => {
         const previous =
-          config ?? (await this.findVersion(manager, template, template.currentVersion)).config;
+          config ?? (await findVersion(manager, template, template.currentVersion)).config;
         return this.appendVersion(manager, template, {
           content: input.content,
           config: previous,
@@ -258,7 +218,7 @@ export class PromptsService {
   async getHistory(
     templateId: number,
   ): Promise<{ template: SystemPromptEntity; versions: PromptVersionEntity[] }> {
-    const template = await this.findTemplate(templateId);
+    const template = await findTemplate(this.templates.manager, templateId);
     const versions = await this.versions.find({
       where: { templateId },
       order: { version: 'DESC' },
@@ -276,7 +236,7 @@ export class PromptsService {
       templateId,
       'rolled_back',
       async (manager, template) => {
-        const target = await this.findVersion(manager, template, version);
+        const target = await findVersion(manager, template, version);
         return this.appendVersion(manager, template, {
           content: target.content,
           config: target.config,
@@ -321,12 +281,12 @@ export class PromptsService {
 
   /** Defaults: `to` is the current version, `from` the one before `to`. */
   async diffVersions(templateId: number, from?: number, to?: number): Promise<TemplateVersionDiff> {
-    const template = await this.findTemplate(templateId);
+    const template = await findTemplate(this.templates.manager, templateId);
     const toVersion = to ?? template.currentVersion;
     const fromVersion = from ?? Math.max(1, toVersion - 1);
     const [fromRow, toRow] = await Promise.all([
-      this.findVersion(this.versions.manager, template, fromVersion),
-      this.findVersion(this.versions.manager, template, toVersion),
+      findVersion(this.versions.manager, template, fromVersion),
+      findVersion(this.versions.manager, template, toVersion),
     ]);
     return {
       template,
@@ -334,122 +294,6 @@ export class PromptsService {
       to: toRow,
       ...diffTemplateVersions(template.name, fromRow, toRow),
     };
-  }
-
-  /**
-   * Renders a stored version (or unsaved `content`) with the given variables over a sample
-   * context. Stores nothing.
-   */
-  async previewTemplate(templateId: number, input: PreviewTemplateInput): Promise<TemplatePreview> {
-    const template = await this.findTemplate(templateId);
-    // Unsaved content is previewed with the stored version's config.
-    const stored = await this.findVersion(
-      this.versions.manager,
-      template,
-      input.version ?? template.currentVersion,
-    );
-    const content = input.content ?? stored.content;
-    if (input.content !== undefined) this.assertValidContent(input.content);
-
-    const historyLimit = stored.config.history_limit;
-    const sample = sampleTemplateVariables(new Date(), historyLimit);
-    const message = input.message ?? (sample.message as string);
-    // A real user's memory, history and mode when user_id is given; else the sample context.
-    const base =
-      input.userId === undefined
-        ? Object.assign(sample, { message })
-        : (
-            await this.userContext.forUser({
-              userId: input.userId,
-              message,
-              historyLimit: typeof historyLimit === 'number' ? historyLimit : undefined,
-            })
-          ).variables;
-    const variables: Record<string, unknown> = Object.assign(base, input.variables);
-    let result: { output: string; renderTimeMs: number };
-    try {
-      result = this.renderer.render(content, variables);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
-      throw error;
-    }
-    const history = Array.isArray(variables.history) ? (variables.history as ChatMessage[]) : [];
-    const messages = buildLlmMessages(content, result.output, history, message);
-    let llm: PreviewLlmReply | null = null;
-    if (input.callLlm) {
-      const completion = await this.llm.complete({ messages, params: llmParamsOf(stored.config) });
-      llm = {
-        response: completion.content,
-        model: completion.model,
-        finishReason: completion.finishReason,
-        promptTokens: completion.promptTokens,
-        completionTokens: completion.completionTokens,
-        latencyMs: completion.latencyMs,
-        attempts: completion.attempts,
-      };
-    }
-    return {
-      rendered: result.output,
-      templateName: template.name,
-      version: input.content === undefined ? stored.version : null,
-      variablesUsed: referencedVariables(content).filter((name) => name in variables),
-      renderTimeMs: Math.round(result.renderTimeMs * 100) / 100,
-      messages,
-      llm,
-    };
-  }
-
-  /**
-   * The template a chat turn renders: the named one, or the default. Cached until the next
-   * change on this instance (other instances call `invalidateCache` when told of one).
-   */
-  async resolveForChat(templateName?: string): Promise<ResolvedTemplate> {
-    if (templateName !== undefined) {
-      const template = await this.cache.getByName(templateName, () =>
-        this.loadCurrent({ name: templateName }),
-      );
-      if (!template) throw new TemplateNotFoundError({ name: templateName });
-      if (!template.isActive) {
-        throw new TemplateInactiveError(template.name, 'activate it or choose another template');
-      }
-      return withoutStatus(template);
-    }
-    const template = await this.cache.getDefault(() => this.loadCurrent({ isDefault: true }));
-    if (!template) throw new NoTemplateError();
-    return withoutStatus(template);
-  }
-
-  invalidateCache(): void {
-    this.cache.invalidate();
-  }
-
-  private async loadCurrent(
-    where: { name: string } | { isDefault: true },
-  ): Promise<CachedTemplate | null> {
-    const template = await this.templates.findOneBy(where);
-    if (!template) return null;
-    const version = await this.findVersion(
-      this.versions.manager,
-      template,
-      template.currentVersion,
-    );
-    return {
-      id: template.id,
-      name: template.name,
-      version: version.version,
-      content: version.content,
-      config: version.config,
-      isActive: template.isActive,
-    };
-  }
-
-  private assertValidContent(content: string): void {
-    try {
-      this.renderer.validate(content);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
-      throw error;
-    }
   }
 
   /**
@@ -486,7 +330,7 @@ export class PromptsService {
       if (changed) this.announce(changed, kind);
       return result;
     } finally {
-      this.cache.invalidate();
+      this.resolver.invalidateCache();
     }
   }
 
@@ -523,26 +367,6 @@ export class PromptsService {
     );
     return manager.findOneByOrFail(SystemPromptEntity, { id: template.id });
   }
-
-  private async findTemplate(templateId: number): Promise<SystemPromptEntity> {
-    const template = await this.templates.findOneBy({ id: templateId });
-    if (!template) throw new TemplateNotFoundError({ templateId });
-    return template;
-  }
-
-  private async findVersion(
-    manager: EntityManager,
-    template: SystemPromptEntity,
-    version: number,
-  ): Promise<PromptVersionEntity> {
-    const row = await manager.findOneBy(PromptVersionEntity, { templateId: template.id, version });
-    if (!row) throw new VersionNotFoundError(template.id, version);
-    return row;
-  }
-}
-
-function withoutStatus({ isActive: _isActive, ...template }: CachedTemplate): ResolvedTemplate {
-  return template;
 }
 
 function templateSummary(template: SystemPromptEntity): Record<string, unknown> {
