@@ -4,8 +4,8 @@ import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } fro
 import { AuditService } from '../audit/audit.service';
 import { TemplateRenderer } from '../context/template-renderer';
 import { EventsService } from '../events/events.service';
-import { PromptVersionEntity } from './entities/prompt-version.entity';
-import { SystemPromptEntity } from './entities/system-prompt.entity';
+import { TemplateVersionEntity } from './entities/template-version.entity';
+import { TemplateEntity } from './entities/template.entity';
 import {
   rejectingInvalidTemplate,
   TemplateExistsError,
@@ -19,13 +19,13 @@ import { findTemplate, findVersion } from './template-lookup';
 import { ResolvedTemplate, TemplateResolver } from './template-resolver.service';
 
 export interface TemplateWithVersion {
-  template: SystemPromptEntity;
-  version: PromptVersionEntity;
+  template: TemplateEntity;
+  version: TemplateVersionEntity;
 }
 
 export interface TemplatePage {
   count: number;
-  templates: SystemPromptEntity[];
+  templates: TemplateEntity[];
   nextCursor: string | null;
 }
 
@@ -62,9 +62,9 @@ const TEMPLATE_ACTIONS: Record<TemplateChange, string> = {
 };
 
 export interface TemplateVersionDiff extends TemplateDiff {
-  template: SystemPromptEntity;
-  from: PromptVersionEntity;
-  to: PromptVersionEntity;
+  template: TemplateEntity;
+  from: TemplateVersionEntity;
+  to: TemplateVersionEntity;
 }
 
 export const MAX_PAGE_SIZE = 200;
@@ -83,10 +83,10 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 export class PromptsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(SystemPromptEntity)
-    private readonly templates: Repository<SystemPromptEntity>,
-    @InjectRepository(PromptVersionEntity)
-    private readonly versions: Repository<PromptVersionEntity>,
+    @InjectRepository(TemplateEntity)
+    private readonly templates: Repository<TemplateEntity>,
+    @InjectRepository(TemplateVersionEntity)
+    private readonly versions: Repository<TemplateVersionEntity>,
     private readonly renderer: TemplateRenderer,
     private readonly events: EventsService,
     private readonly audit: AuditService,
@@ -140,7 +140,7 @@ export class PromptsService {
     try {
       const created = await this.dataSource.transaction(async (manager) => {
         const template = await manager.save(
-          manager.create(SystemPromptEntity, {
+          manager.create(TemplateEntity, {
             name: input.name,
             currentVersion: 1,
             isActive: true,
@@ -150,7 +150,7 @@ export class PromptsService {
           }),
         );
         const version = await manager.save(
-          manager.create(PromptVersionEntity, {
+          manager.create(TemplateVersionEntity, {
             templateId: template.id,
             version: 1,
             content: input.content,
@@ -164,7 +164,7 @@ export class PromptsService {
         await manager.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
         const promoted = await manager
           .createQueryBuilder()
-          .update(SystemPromptEntity)
+          .update(TemplateEntity)
           .set({ isDefault: true })
           .where('id = :id', { id: template.id })
           .andWhere('NOT EXISTS (SELECT 1 FROM system_prompt WHERE is_default)')
@@ -217,7 +217,7 @@ export class PromptsService {
 
   async getHistory(
     templateId: number,
-  ): Promise<{ template: SystemPromptEntity; versions: PromptVersionEntity[] }> {
+  ): Promise<{ template: TemplateEntity; versions: TemplateVersionEntity[] }> {
     const template = await findTemplate(this.templates.manager, templateId);
     const versions = await this.versions.find({
       where: { templateId },
@@ -254,7 +254,7 @@ export class PromptsService {
     templateId: number,
     active: boolean,
     updatedBy = SYSTEM_ACTOR,
-  ): Promise<SystemPromptEntity> {
+  ): Promise<TemplateEntity> {
     return this.changeTemplate(
       templateId,
       active ? 'activated' : 'deactivated',
@@ -266,7 +266,7 @@ export class PromptsService {
     );
   }
 
-  async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<SystemPromptEntity> {
+  async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<TemplateEntity> {
     return this.changeTemplate(templateId, 'default', async (manager, template) => {
       if (!template.isActive) {
         throw new TemplateInactiveError(template.name, 'activate it before making it the default');
@@ -274,7 +274,7 @@ export class PromptsService {
       if (template.isDefault) return template;
       await manager.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
       // One statement would briefly hold two defaults and trip the single-default index.
-      await manager.update(SystemPromptEntity, { isDefault: true }, { isDefault: false });
+      await manager.update(TemplateEntity, { isDefault: true }, { isDefault: false });
       return this.touch(manager, template, { isDefault: true }, updatedBy);
     });
   }
@@ -303,13 +303,13 @@ export class PromptsService {
   private async changeTemplate<T>(
     templateId: number,
     kind: TemplateChange,
-    change: (manager: EntityManager, template: SystemPromptEntity) => Promise<T>,
+    change: (manager: EntityManager, template: TemplateEntity) => Promise<T>,
   ): Promise<T> {
     try {
-      let changed: SystemPromptEntity | undefined;
+      let changed: TemplateEntity | undefined;
       const result = await this.dataSource.transaction(async (manager) => {
         const template = await manager
-          .createQueryBuilder(SystemPromptEntity, 'template')
+          .createQueryBuilder(TemplateEntity, 'template')
           .setLock('pessimistic_write')
           .where('template.id = :templateId', { templateId })
           .getOne();
@@ -317,7 +317,7 @@ export class PromptsService {
         changed = template;
         const before = templateSummary(template);
         const result = await change(manager, template);
-        const after = await manager.findOneByOrFail(SystemPromptEntity, { id: templateId });
+        const after = await manager.findOneByOrFail(TemplateEntity, { id: templateId });
         await this.audit.record(manager, {
           action: TEMPLATE_ACTIONS[kind],
           targetType: 'template',
@@ -335,7 +335,7 @@ export class PromptsService {
   }
 
   /** Tells operators and the other instances (whose caches drop the template). */
-  private announce(template: SystemPromptEntity, change: TemplateChange): void {
+  private announce(template: TemplateEntity, change: TemplateChange): void {
     this.events.publish('template.changed', {
       data: { template_id: template.id, name: template.name, change },
     });
@@ -343,12 +343,12 @@ export class PromptsService {
 
   private async appendVersion(
     manager: EntityManager,
-    template: SystemPromptEntity,
-    version: Omit<PromptVersionEntity, 'id' | 'templateId' | 'version' | 'createdAt'>,
+    template: TemplateEntity,
+    version: Omit<TemplateVersionEntity, 'id' | 'templateId' | 'version' | 'createdAt'>,
   ): Promise<number> {
     const next = template.currentVersion + 1;
     await manager.save(
-      manager.create(PromptVersionEntity, { ...version, templateId: template.id, version: next }),
+      manager.create(TemplateVersionEntity, { ...version, templateId: template.id, version: next }),
     );
     await this.touch(manager, template, { currentVersion: next }, version.createdBy);
     return next;
@@ -356,20 +356,20 @@ export class PromptsService {
 
   private async touch(
     manager: EntityManager,
-    template: SystemPromptEntity,
-    changes: Partial<Pick<SystemPromptEntity, 'currentVersion' | 'isActive' | 'isDefault'>>,
+    template: TemplateEntity,
+    changes: Partial<Pick<TemplateEntity, 'currentVersion' | 'isActive' | 'isDefault'>>,
     updatedBy: string,
-  ): Promise<SystemPromptEntity> {
+  ): Promise<TemplateEntity> {
     await manager.update(
-      SystemPromptEntity,
+      TemplateEntity,
       { id: template.id },
       { ...changes, updatedBy, updatedAt: () => 'now()' },
     );
-    return manager.findOneByOrFail(SystemPromptEntity, { id: template.id });
+    return manager.findOneByOrFail(TemplateEntity, { id: template.id });
   }
 }
 
-function templateSummary(template: SystemPromptEntity): Record<string, unknown> {
+function templateSummary(template: TemplateEntity): Record<string, unknown> {
   return {
     name: template.name,
     current_version: template.currentVersion,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { EventsService } from '../events/events.service';
-import { SystemPromptEntity } from './entities/system-prompt.entity';
+import { TemplateEntity } from './entities/template.entity';
 import { NoTemplateError, TemplateInactiveError, TemplateNotFoundError } from './prompts.errors';
 import { CachedTemplate, TemplateCache } from './template-cache';
 import { findVersion } from './template-lookup';
@@ -15,8 +15,8 @@ export class TemplateResolver {
   private readonly cache = new TemplateCache();
 
   constructor(
-    @InjectRepository(SystemPromptEntity)
-    private readonly templates: Repository<SystemPromptEntity>,
+    @InjectRepository(TemplateEntity)
+    private readonly templates: Repository<TemplateEntity>,
     events: EventsService,
   ) {
     // A change on any instance (this one included) drops cached templates.
