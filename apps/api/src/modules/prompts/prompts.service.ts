@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { keysetPage, MAX_PAGE_LIMIT } from '../../core/http/pagination';
 import { AuditService } from '../audit/audit.service';
 import { TemplateRenderer } from '../context/template-renderer';
 import { EventsService } from '../events/events.service';
@@ -67,7 +68,6 @@ export interface TemplateVersionDiff extends TemplateDiff {
   to: TemplateVersionEntity;
 }
 
-export const MAX_PAGE_SIZE = 200;
 // Serialises changes of the default template (advisory transaction lock key).
 const DEFAULT_TEMPLATE_LOCK = 7_311_101;
 const SYSTEM_ACTOR = 'system';
@@ -104,7 +104,7 @@ export class PromptsService {
 
   async listTemplates({
     includeInactive = false,
-    limit = MAX_PAGE_SIZE,
+    limit = MAX_PAGE_LIMIT,
     cursor,
   }: ListTemplatesInput): Promise<TemplatePage> {
     const filter = includeInactive ? {} : { isActive: true };
@@ -116,12 +116,8 @@ export class PromptsService {
         take: limit + 1,
       }),
     ]);
-    const page = rows.slice(0, limit);
-    return {
-      count,
-      templates: page,
-      nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null,
-    };
+    const page = keysetPage(rows, limit, (last) => String(last.id));
+    return { count, templates: page.items, nextCursor: page.nextCursor };
   }
 
   async getTemplate(name: string): Promise<TemplateWithVersion> {
