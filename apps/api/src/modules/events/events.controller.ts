@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../core/config/app-config';
 import { ValidationFailedError } from '../../core/errors/domain-error';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
-import { SseStream } from '../../core/http/sse-stream';
+import { openSseStream } from '../../core/http/sse-stream';
 import { MetricsService, StreamKind } from '../metrics/metrics.service';
 import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
 import { EventsService } from './events.service';
@@ -111,16 +111,13 @@ export class EventsController {
     resumeAfter: number | undefined,
     wanted: (event: LiveEvent) => boolean,
   ): Promise<void> {
-    reply.hijack();
-    const stream = new SseStream(reply.raw, {
+    const stream = openSseStream(reply, {
       requestId: String(request.id),
       heartbeatMs: this.config.eventsHeartbeatMs,
       maxUnsentBytes: this.config.eventsStreamMaxUnsentBytes,
+      retryMs: 3000,
     });
-    this.metrics.streamOpened(kind);
-    stream.onEnd(() => this.metrics.streamClosed(kind));
-    stream.retry(3000);
-    stream.comment('connected');
+    this.metrics.countOpenStream(kind, stream);
     await this.events.stream(stream, { resumeAfter, wanted });
   }
 }
