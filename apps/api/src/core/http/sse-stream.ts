@@ -55,6 +55,10 @@ export class SseShuttingDownError extends ServiceUnavailableError {
 const DRAIN_GRACE_MS = 5000;
 const errorBodies = new AllExceptionsFilter();
 
+function eventFrame(event: string, data: unknown, id: string | number): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 /**
  * A Server-Sent Events response (on a raw Node response the route has taken over from Fastify)
  * with a bounded send buffer, an optional heartbeat and one way to end: completion, a failure
@@ -110,7 +114,7 @@ export class SseStream {
   }
 
   send(event: string, data: unknown, id: string | number = this.nextId++): void {
-    this.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(eventFrame(event, data, id));
   }
 
   comment(text: string): void {
@@ -131,9 +135,7 @@ export class SseStream {
   fail(error: unknown): void {
     if (this.isEnded) return;
     this.writeRaw(
-      `id: ${this.nextId++}\nevent: error\ndata: ${JSON.stringify(
-        errorBodies.toBody(error, this.options.requestId),
-      )}\n\n`,
+      eventFrame('error', errorBodies.toBody(error, this.options.requestId), this.nextId++),
     );
     this.finish('failed');
   }
