@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MemoryStatsService, UserActivity } from '../memory/memory-stats.service';
 import { UserStateService } from '../memory/user-state.service';
-import { BucketStats, MetricsRollupEntity } from './entities/metrics-rollup.entity';
+import { BucketStats, StatsRollupEntity } from './entities/stats-rollup.entity';
 import { FINAL_ROLLUPS_SQL, LIVE_BUCKETS_SQL, WITHOUT_JIT } from './rollup-sql';
 import {
   BUCKET_INTERVAL,
@@ -83,8 +83,8 @@ const USER_REQUESTS_SQL = `
 @Injectable()
 export class StatsService {
   constructor(
-    @InjectRepository(MetricsRollupEntity)
-    private readonly rollups: Repository<MetricsRollupEntity>,
+    @InjectRepository(StatsRollupEntity)
+    private readonly rollups: Repository<StatsRollupEntity>,
     private readonly memoryStats: MemoryStatsService,
     private readonly userState: UserStateService,
   ) {}
