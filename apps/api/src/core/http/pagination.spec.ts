@@ -1,4 +1,10 @@
-import { clampLimit, decodeIdCursor, encodeIdCursor, MAX_PAGE_LIMIT } from './pagination';
+import {
+  clampLimit,
+  decodeIdCursor,
+  encodeIdCursor,
+  keysetPage,
+  MAX_PAGE_LIMIT,
+} from './pagination';
 
 describe('id cursors', () => {
   it.each([1, 42, Number.MAX_SAFE_INTEGER])('round-trip id %d', (id) => {
@@ -36,4 +42,33 @@ describe('clampLimit', () => {
     [50, 50],
     [MAX_PAGE_LIMIT + 1, MAX_PAGE_LIMIT],
   ])('clamps %p to %p', (limit, expected) => expect(clampLimit(limit)).toBe(expected));
+});
+
+describe('keysetPage', () => {
+  const rows = [{ id: 9 }, { id: 7 }, { id: 4 }];
+  const cursorOf = (row: { id: number }, index: number) => `${row.id}@${index}`;
+
+  it('keeps `size` rows and names the last one kept when another row was fetched', () => {
+    expect(keysetPage(rows, 2, cursorOf)).toEqual({
+      items: [{ id: 9 }, { id: 7 }],
+      nextCursor: '7@1',
+    });
+  });
+
+  it.each([
+    ['exactly a page', 3],
+    ['less than a page', 5],
+  ])('has no next page with %s of rows', (_label, size) => {
+    expect(keysetPage(rows, size, cursorOf)).toEqual({ items: rows, nextCursor: null });
+  });
+
+  it('has no next page when nothing was found', () => {
+    expect(keysetPage([], 2, cursorOf)).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('leaves the fetched rows as they were', () => {
+    const fetched = [...rows];
+    keysetPage(fetched, 1, cursorOf).items.reverse();
+    expect(fetched).toEqual(rows);
+  });
 });

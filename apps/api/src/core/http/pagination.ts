@@ -34,3 +34,24 @@ export function decodeIdCursor(list: string, cursor: string): number | undefined
   const id = parts[1];
   return Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : undefined;
 }
+
+export interface KeysetPage<Row> {
+  items: Row[];
+  nextCursor: string | null;
+}
+
+/**
+ * One page of a keyset list. `rows` come in list order, fetched with one row more than `size`:
+ * that extra row only tells that a next page exists. The cursor names the last row kept
+ * (`index` is its position, for cursors built from data fetched alongside the rows).
+ */
+export function keysetPage<Row>(
+  rows: readonly Row[],
+  size: number,
+  cursorOf: (last: Row, index: number) => string,
+): KeysetPage<Row> {
+  const items = rows.slice(0, size);
+  const last = items.at(-1);
+  const hasMore = rows.length > size && last !== undefined;
+  return { items, nextCursor: hasMore ? cursorOf(last, items.length - 1) : null };
+}

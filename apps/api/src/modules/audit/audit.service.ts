@@ -5,7 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { actorOf } from '../../core/auth/principal';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
-import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { clampLimit, decodeIdCursor, encodeIdCursor, keysetPage } from '../../core/http/pagination';
 import { currentPrincipal, currentRequestId } from '../../core/logging/request-context';
 import { AuditRangeError, InvalidAuditCursorError } from './audit.errors';
 import { AuditSummary, boundedSummary } from './audit-summary';
@@ -111,12 +111,8 @@ export class AuditService {
       .orderBy('entry.id', 'DESC')
       .limit(size + 1)
       .getMany();
-    const entries = rows.slice(0, size);
-    const last = entries.at(-1);
-    return {
-      entries,
-      nextCursor: rows.length > size && last ? encodeIdCursor(CURSOR_LIST, Number(last.id)) : null,
-    };
+    const page = keysetPage(rows, size, (last) => encodeIdCursor(CURSOR_LIST, Number(last.id)));
+    return { entries: page.items, nextCursor: page.nextCursor };
   }
 
   /** Retention: one batch of rows older than `cutoff`; returns how many went. */

@@ -26,8 +26,8 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AllExceptionsFilter } from '../../core/errors/all-exceptions.filter';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
+import { openSseStream, pipeToSse } from '../../core/http/sse-stream';
 import { ConversationStore } from '../memory/conversation-store.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserIdParamsDto } from '../memory/dto/user-params.dto';
@@ -41,7 +41,6 @@ import {
   DeleteHistoryDto,
   DeleteHistoryQueryDto,
 } from './dto/chat.dto';
-import { SseWriter } from '../../core/http/sse-writer';
 
 function toInput(body: ChatRequestDto): ChatInput {
   return {
@@ -78,8 +77,6 @@ const idempotencyHeader = ApiHeader({
 @ApiTags('chat')
 @Controller('chat')
 export class ChatController {
-  private readonly errors = new AllExceptionsFilter();
-
   constructor(
     private readonly chat: ChatService,
     private readonly conversations: ConversationStore,
@@ -182,22 +179,13 @@ export class ChatController {
       idempotencyKey: ChatIdempotencyService.parseKey(request.headers[IDEMPOTENCY_HEADER]),
       onReplay: () => (replayed = true),
     });
-    reply.hijack();
-    const sse = new SseWriter(reply.raw, {
-      'x-request-id': requestId,
-      ...(replayed ? { [REPLAYED_HEADER]: 'true' } : {}),
+    const stream = openSseStream(reply, {
+      requestId,
+      headers: replayed ? { [REPLAYED_HEADER]: 'true' } : {},
+      cancel: disconnect,
     });
-    this.metrics.streamOpened('chat');
-    try {
-      for await (const event of events) {
-        sse.send(event.event, event.data);
-      }
-    } catch (error) {
-      sse.send('error', this.errors.toBody(error, requestId));
-    } finally {
-      sse.end();
-      this.metrics.streamClosed('chat');
-    }
+    this.metrics.countOpenStream('chat', stream);
+    await pipeToSse(stream, events);
   }
 
   @Get('history')

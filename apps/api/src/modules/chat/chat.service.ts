@@ -22,7 +22,7 @@ import {
 import { HALTED_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import { NoTemplateError } from '../prompts/prompts.errors';
-import { PromptsService, ResolvedTemplate } from '../prompts/prompts.service';
+import { ResolvedTemplate, TemplateResolver } from '../prompts/template-resolver.service';
 import { TemplateConfig } from '../prompts/template-config';
 import type { LlmRequestStatus } from '../telemetry/llm-request-status';
 import { TelemetryService } from '../telemetry/telemetry.service';
@@ -135,7 +135,7 @@ export class ChatService {
     private readonly config: AppConfig,
     private readonly conversations: ConversationStore,
     private readonly userState: UserStateService,
-    private readonly prompts: PromptsService,
+    private readonly prompts: TemplateResolver,
     private readonly context: PromptContextService,
     private readonly renderer: TemplateRenderer,
     private readonly llm: LlmClient,

@@ -11,9 +11,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../core/config/app-config';
 import { ValidationFailedError } from '../../core/errors/domain-error';
 import { ErrorResponseDto } from '../../core/errors/error-response.dto';
-import { SseStream } from '../../core/http/sse-stream';
+import { openSseStream } from '../../core/http/sse-stream';
 import { MetricsService, StreamKind } from '../metrics/metrics.service';
 import { AdminEventsQueryDto, ChatEventsQueryDto } from './dto/events.dto';
+import { chatClientSees, operatorSees } from './event-audiences';
 import { EventsService } from './events.service';
 import { LiveEvent } from './events.types';
 
@@ -26,17 +27,6 @@ const EVENT_STREAM = {
   description: 'An event stream',
   content: { 'text/event-stream': { schema: { type: 'string' } } },
 };
-
-/** Which events an end user's chat client may see: operator messages and their own state. */
-function isForChatClient(event: LiveEvent, userId: string): boolean {
-  if (event.user_id !== userId) return false;
-  if (event.type === 'user.state_changed') return true;
-  return (
-    event.type === 'message.created' &&
-    event.data.source === 'operator' &&
-    event.data.visible_to_user === true
-  );
-}
 
 @ApiTags('events')
 @Controller()
@@ -65,14 +55,12 @@ export class EventsController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const types = query.types ? new Set<string>(query.types) : undefined;
     await this.stream(
       'admin_events',
       request,
       reply,
       resumeFrom(lastEventId, query.last_event_id),
-      (event) =>
-        (!types || types.has(event.type)) && (!query.user_id || event.user_id === query.user_id),
+      operatorSees({ types: query.types, userId: query.user_id }),
     );
   }
 
@@ -99,7 +87,7 @@ export class EventsController {
       request,
       reply,
       resumeFrom(lastEventId, query.last_event_id),
-      (event) => isForChatClient(event, query.user_id),
+      chatClientSees(query.user_id),
     );
   }
 
@@ -111,16 +99,13 @@ export class EventsController {
     resumeAfter: number | undefined,
     wanted: (event: LiveEvent) => boolean,
   ): Promise<void> {
-    reply.hijack();
-    const stream = new SseStream(reply.raw, {
+    const stream = openSseStream(reply, {
       requestId: String(request.id),
       heartbeatMs: this.config.eventsHeartbeatMs,
       maxUnsentBytes: this.config.eventsStreamMaxUnsentBytes,
+      retryMs: 3000,
     });
-    this.metrics.streamOpened(kind);
-    stream.onEnd(() => this.metrics.streamClosed(kind));
-    stream.retry(3000);
-    stream.comment('connected');
+    this.metrics.countOpenStream(kind, stream);
     await this.events.stream(stream, { resumeAfter, wanted });
   }
 }

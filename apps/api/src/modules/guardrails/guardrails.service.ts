@@ -8,7 +8,7 @@ import { FindOptionsWhere, LessThan, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { excerpt } from '../audit/audit-summary';
 import { ValidationFailedError } from '../../core/errors/domain-error';
-import { decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { decodeIdCursor, encodeIdCursor, keysetPage } from '../../core/http/pagination';
 import { toStorableText } from '../../core/validation/storable-text';
 import { GuardrailConfigEntity } from './entities/guardrail-config.entity';
 import { GuardrailEventEntity } from './entities/guardrail-event.entity';
@@ -311,12 +311,8 @@ export class GuardrailsService {
     if (userId !== undefined) where.userId = userId;
     if (beforeId !== undefined) where.id = LessThan(beforeId);
     const rows = await this.events.find({ where, order: { id: 'DESC' }, take: limit + 1 });
-    const events = rows.slice(0, limit);
-    const last = events.at(-1);
-    return {
-      events,
-      nextCursor: rows.length > limit && last ? encodeIdCursor(CURSOR_LIST, last.id) : null,
-    };
+    const page = keysetPage(rows, limit, (last) => encodeIdCursor(CURSOR_LIST, last.id));
+    return { events: page.items, nextCursor: page.nextCursor };
   }
 }
 

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
-import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { clampLimit, decodeIdCursor, encodeIdCursor, keysetPage } from '../../core/http/pagination';
 import { AuditService } from '../audit/audit.service';
 import { excerpt } from '../audit/audit-summary';
 import { EventsService } from '../events/events.service';
@@ -229,13 +229,8 @@ export class InterventionsService {
       .orderBy('intervention.id', 'DESC')
       .limit(size + 1)
       .getMany();
-    const recent = rows.slice(0, size);
-    const last = recent.at(-1);
-    return {
-      halted,
-      recent,
-      nextCursor: rows.length > size && last ? encodeIdCursor(CURSOR_LIST, last.id) : null,
-    };
+    const page = keysetPage(rows, size, (last) => encodeIdCursor(CURSOR_LIST, last.id));
+    return { halted, recent: page.items, nextCursor: page.nextCursor };
   }
 
   private async log(entry: NewIntervention): Promise<InterventionEntity> {

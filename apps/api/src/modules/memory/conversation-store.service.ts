@@ -15,7 +15,7 @@ import { HALTED_MODE } from './user-mode';
 import { countMessageSql } from './user-state.service';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
-import { clampLimit } from '../../core/http/pagination';
+import { clampLimit, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
 import { decodeMessageCursor, encodeMessageCursor } from './pagination';
 
@@ -183,10 +183,10 @@ export class ConversationStore {
       .limit(size + 1)
       .getMany();
 
-    const messages = newestFirst.slice(0, size).reverse();
-    const oldest = messages[0];
-    const nextCursor = newestFirst.length > size && oldest ? encodeMessageCursor(oldest.id) : null;
-    return { messages, totalCount, nextCursor };
+    const { items, nextCursor } = keysetPage(newestFirst, size, (oldest) =>
+      encodeMessageCursor(oldest.id),
+    );
+    return { messages: items.reverse(), totalCount, nextCursor };
   }
 
   /** The whole conversation with every role and hidden note, oldest first (operator view). */

@@ -8,7 +8,7 @@ import { UserStateEntity } from './entities/user-state.entity';
 import { HALTED_MODE } from './user-mode';
 import type { UserState } from './memory.types';
 import { entityColumns } from '../../core/database/entity-columns';
-import { clampLimit } from '../../core/http/pagination';
+import { clampLimit, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError, StateNotFoundError } from './memory.errors';
 
 export interface ModeChange {
@@ -151,13 +151,10 @@ export class UserStateService {
       .limit(size + 1)
       .getRawAndEntities<{ cursor_activity: string }>();
 
-    const users = entities.slice(0, size);
-    const last = users.at(-1);
-    const nextCursor =
-      entities.length > size && last
-        ? encodeUserCursor({ lastActivity: raw[size - 1]!.cursor_activity, userId: last.userId })
-        : null;
-    return { users, totalCount, nextCursor };
+    const { items, nextCursor } = keysetPage(entities, size, (last, index) =>
+      encodeUserCursor({ lastActivity: raw[index]!.cursor_activity, userId: last.userId }),
+    );
+    return { users: items, totalCount, nextCursor };
   }
 }
 

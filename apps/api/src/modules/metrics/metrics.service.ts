@@ -209,6 +209,12 @@ export class MetricsService implements OnApplicationBootstrap {
     this.openStreams.dec({ kind });
   }
 
+  /** Counts the stream as open until it ends. */
+  countOpenStream(kind: StreamKind, stream: { onEnd(listener: () => void): void }): void {
+    this.streamOpened(kind);
+    stream.onEnd(() => this.streamClosed(kind));
+  }
+
   private haltedUsers(): Promise<number | undefined> {
     const now = Date.now();
     if (!this.haltedUsersCache || now - this.haltedUsersCache.at >= HALTED_USERS_CACHE_MS) {

@@ -34,6 +34,7 @@ import {
 } from './dto/template-params.dto';
 import { PromptsService } from './prompts.service';
 import { MAX_DIFF_EDITS } from './template-diff';
+import { TemplatePreviewService } from './template-preview.service';
 
 const TEMPLATE_INVALID =
   'template_invalid: the content does not compile, uses what templates cannot (another ' +
@@ -43,7 +44,10 @@ const TEMPLATE_INVALID =
 @ApiTags('templates')
 @Controller('admin/templates')
 export class PromptsController {
-  constructor(private readonly prompts: PromptsService) {}
+  constructor(
+    private readonly prompts: PromptsService,
+    private readonly previews: TemplatePreviewService,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -275,7 +279,7 @@ export class PromptsController {
     @Param() { template_id }: TemplateIdParams,
     @Body() body: PreviewTemplateDto,
   ): Promise<TemplatePreviewDto> {
-    const preview = await this.prompts.previewTemplate(template_id, {
+    const preview = await this.previews.previewTemplate(template_id, {
       variables: body.variables,
       message: body.message,
       userId: body.user_id,

@@ -69,3 +69,13 @@ export class TemplateInvalidError extends DomainError {
     });
   }
 }
+
+/** Runs a render or validation, reporting a broken template as template_invalid. */
+export function rejectingInvalidTemplate<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
+    throw error;
+  }
+}

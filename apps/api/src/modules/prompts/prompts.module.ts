@@ -3,20 +3,23 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { ContextModule } from '../context/context.module';
 import { LlmModule } from '../llm/llm.module';
-import { PromptVersionEntity } from './entities/prompt-version.entity';
-import { SystemPromptEntity } from './entities/system-prompt.entity';
+import { TemplateVersionEntity } from './entities/template-version.entity';
+import { TemplateEntity } from './entities/template.entity';
 import { PromptsController } from './prompts.controller';
 import { PromptsService } from './prompts.service';
+import { TemplateLookup } from './template-lookup';
+import { TemplatePreviewService } from './template-preview.service';
+import { TemplateResolver } from './template-resolver.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([SystemPromptEntity, PromptVersionEntity]),
+    TypeOrmModule.forFeature([TemplateEntity, TemplateVersionEntity]),
     AuditModule,
     ContextModule,
     LlmModule,
   ],
   controllers: [PromptsController],
-  providers: [PromptsService],
-  exports: [PromptsService],
+  providers: [PromptsService, TemplatePreviewService, TemplateResolver, TemplateLookup],
+  exports: [TemplateResolver],
 })
 export class PromptsModule {}

@@ -3,39 +3,32 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { keysetPage, MAX_PAGE_LIMIT } from '../../core/http/pagination';
 import { AuditService } from '../audit/audit.service';
-import { PromptContextService } from '../context/prompt-context.service';
-import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderer } from '../context/template-renderer';
 import { EventsService } from '../events/events.service';
-import { LlmClient } from '../llm/llm.client';
-import { ChatMessage } from '../llm/llm.types';
-import { referencedVariables } from '../context/template-ast';
-import { TemplateRenderError } from '../context/template-error';
-import { sampleTemplateVariables } from '../context/template-variables';
-import { PromptVersionEntity } from './entities/prompt-version.entity';
-import { SystemPromptEntity } from './entities/system-prompt.entity';
+import { TemplateVersionEntity } from './entities/template-version.entity';
+import { TemplateEntity } from './entities/template.entity';
 import {
-  NoTemplateError,
+  rejectingInvalidTemplate,
   TemplateExistsError,
   TemplateInactiveError,
-  TemplateInvalidError,
   TemplateIsDefaultError,
   TemplateNotFoundError,
-  VersionNotFoundError,
 } from './prompts.errors';
-import { CachedTemplate, TemplateCache } from './template-cache';
 import { assertValidTemplateConfig } from './template-config';
 import { diffTemplateVersions, TemplateDiff } from './template-diff';
+import { TemplateLookup } from './template-lookup';
+import { ResolvedTemplate, TemplateResolver } from './template-resolver.service';
 
 export interface TemplateWithVersion {
-  template: SystemPromptEntity;
-  version: PromptVersionEntity;
+  template: TemplateEntity;
+  version: TemplateVersionEntity;
 }
 
 export interface TemplatePage {
   count: number;
-  templates: SystemPromptEntity[];
+  templates: TemplateEntity[];
   nextCursor: string | null;
 }
 
@@ -59,16 +52,6 @@ export interface UpdateTemplateInput {
   config?: Record<string, unknown>;
 }
 
-export interface PreviewTemplateInput {
-  variables?: Record<string, unknown>;
-  message?: string;
-  userId?: string;
-  version?: number;
-  content?: string;
-  /** Also send the rendered prompt to the LLM and return its reply. */
-  callLlm?: boolean;
-}
-
 type TemplateChange =
   'created' | 'updated' | 'rolled_back' | 'activated' | 'deactivated' | 'default';
 
@@ -81,36 +64,12 @@ const TEMPLATE_ACTIONS: Record<TemplateChange, string> = {
   default: 'template.set_default',
 };
 
-export interface PreviewLlmReply {
-  response: string;
-  model: string;
-  finishReason: string;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number;
-  attempts: number;
-}
-
-export interface TemplatePreview {
-  rendered: string;
-  templateName: string;
-  version: number | null;
-  variablesUsed: string[];
-  renderTimeMs: number;
-  /** What an LLM call would send; with `callLlm`, what was sent. */
-  messages: ChatMessage[];
-  llm: PreviewLlmReply | null;
-}
-
 export interface TemplateVersionDiff extends TemplateDiff {
-  template: SystemPromptEntity;
-  from: PromptVersionEntity;
-  to: PromptVersionEntity;
+  template: TemplateEntity;
+  from: TemplateVersionEntity;
+  to: TemplateVersionEntity;
 }
 
-export type ResolvedTemplate = Omit<CachedTemplate, 'isActive'>;
-
-export const MAX_PAGE_SIZE = 200;
 // Serialises changes of the default template (advisory transaction lock key).
 const DEFAULT_TEMPLATE_LOCK = 7_311_101;
 const SYSTEM_ACTOR = 'system';
@@ -121,32 +80,34 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   return driverError.code === '23505' && driverError.constraint === constraint;
 }
 
-/** Templates and their versions (spec section 3, prompts). */
+/** Templates and their versions, and every change to them (spec section 3, prompts). */
 @Injectable()
 export class PromptsService {
-  private readonly cache = new TemplateCache();
-
   constructor(
-    @InjectRepository(SystemPromptEntity)
-    private readonly templates: Repository<SystemPromptEntity>,
-    @InjectRepository(PromptVersionEntity)
-    private readonly versions: Repository<PromptVersionEntity>,
+    @InjectRepository(TemplateEntity)
+    private readonly templates: Repository<TemplateEntity>,
+    @InjectRepository(TemplateVersionEntity)
+    private readonly versions: Repository<TemplateVersionEntity>,
     private readonly renderer: TemplateRenderer,
-    private readonly userContext: PromptContextService,
-    private readonly llm: LlmClient,
     private readonly events: EventsService,
     private readonly audit: AuditService,
+    private readonly resolver: TemplateResolver,
+    private readonly lookup: TemplateLookup,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-  ) {
-    // A change on any instance (this one included) drops cached templates.
-    this.events.subscribe((event) => {
-      if (event.type === 'template.changed') this.cache.invalidate();
-    });
+  ) {}
+
+  /** The resolver's, kept here for callers that hold this service. */
+  resolveForChat(templateName?: string): Promise<ResolvedTemplate> {
+    return this.resolver.resolveForChat(templateName);
+  }
+
+  invalidateCache(): void {
+    this.resolver.invalidateCache();
   }
 
   async listTemplates({
     includeInactive = false,
-    limit = MAX_PAGE_SIZE,
+    limit = MAX_PAGE_LIMIT,
     cursor,
   }: ListTemplatesInput): Promise<TemplatePage> {
     const filter = includeInactive ? {} : { isActive: true };
@@ -158,12 +119,8 @@ export class PromptsService {
         take: limit + 1,
       }),
     ]);
-    const page = rows.slice(0, limit);
-    return {
-      count,
-      templates: page,
-      nextCursor: rows.length > limit ? String(page.at(-1)!.id) : null,
-    };
+    const page = keysetPage(rows, limit, (last) => String(last.id));
+    return { count, templates: page.items, nextCursor: page.nextCursor };
   }
 
   async getTemplate(name: string): Promise<TemplateWithVersion> {
@@ -171,18 +128,18 @@ export class PromptsService {
     if (!template) throw new TemplateNotFoundError({ name });
     return {
       template,
-      version: await this.findVersion(template, template.currentVersion),
+      version: await this.lookup.findVersion(template, template.currentVersion),
     };
   }
 
   /** Creates version 1; the first template ever created becomes the default. */
   async createTemplate(input: CreateTemplateInput): Promise<TemplateWithVersion> {
     const config = assertValidTemplateConfig(input.config ?? {});
-    this.assertValidContent(input.content);
+    rejectingInvalidTemplate(() => this.renderer.validate(input.content));
     try {
       const created = await this.txHost.withTransaction(async () => {
         const template = await this.txHost.tx.save(
-          this.txHost.tx.create(SystemPromptEntity, {
+          this.txHost.tx.create(TemplateEntity, {
             name: input.name,
             currentVersion: 1,
             isActive: true,
@@ -192,7 +149,7 @@ export class PromptsService {
           }),
         );
         const version = await this.txHost.tx.save(
-          this.txHost.tx.create(PromptVersionEntity, {
+          this.txHost.tx.create(TemplateVersionEntity, {
             templateId: template.id,
             version: 1,
             content: input.content,
@@ -206,7 +163,7 @@ export class PromptsService {
         await this.txHost.tx.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
         const promoted = await this.txHost.tx
           .createQueryBuilder()
-          .update(SystemPromptEntity)
+          .update(TemplateEntity)
           .set({ isDefault: true })
           .where('id = :id', { id: template.id })
           .andWhere('NOT EXISTS (SELECT 1 FROM system_prompt WHERE is_default)')
@@ -228,7 +185,7 @@ export class PromptsService {
       }
       throw error;
     } finally {
-      this.cache.invalidate();
+      this.resolver.invalidateCache();
     }
   }
 
@@ -238,9 +195,10 @@ export class PromptsService {
     input: UpdateTemplateInput,
   ): Promise<{ templateId: number; newVersion: number }> {
     const config = input.config === undefined ? undefined : assertValidTemplateConfig(input.config);
-    this.assertValidContent(input.content);
+    rejectingInvalidTemplate(() => this.renderer.validate(input.content));
     const newVersion = await this.changeTemplate(templateId, 'updated', async (template) => {
-      const previous = config ?? (await this.findVersion(template, template.currentVersion)).config;
+      const previous =
+        config ?? (await this.lookup.findVersion(template, template.currentVersion)).config;
       return this.appendVersion(template, {
         content: input.content,
         config: previous,
@@ -254,8 +212,8 @@ export class PromptsService {
 
   async getHistory(
     templateId: number,
-  ): Promise<{ template: SystemPromptEntity; versions: PromptVersionEntity[] }> {
-    const template = await this.findTemplate(templateId);
+  ): Promise<{ template: TemplateEntity; versions: TemplateVersionEntity[] }> {
+    const template = await this.lookup.findTemplate(templateId);
     const versions = await this.versions.find({
       where: { templateId },
       order: { version: 'DESC' },
@@ -270,7 +228,7 @@ export class PromptsService {
     updatedBy = SYSTEM_ACTOR,
   ): Promise<{ templateId: number; rolledBackTo: number; newVersion: number }> {
     const newVersion = await this.changeTemplate(templateId, 'rolled_back', async (template) => {
-      const target = await this.findVersion(template, version);
+      const target = await this.lookup.findVersion(template, version);
       return this.appendVersion(template, {
         content: target.content,
         config: target.config,
@@ -287,7 +245,7 @@ export class PromptsService {
     templateId: number,
     active: boolean,
     updatedBy = SYSTEM_ACTOR,
-  ): Promise<SystemPromptEntity> {
+  ): Promise<TemplateEntity> {
     return this.changeTemplate(
       templateId,
       active ? 'activated' : 'deactivated',
@@ -299,7 +257,7 @@ export class PromptsService {
     );
   }
 
-  async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<SystemPromptEntity> {
+  async setDefault(templateId: number, updatedBy = SYSTEM_ACTOR): Promise<TemplateEntity> {
     return this.changeTemplate(templateId, 'default', async (template) => {
       if (!template.isActive) {
         throw new TemplateInactiveError(template.name, 'activate it before making it the default');
@@ -307,19 +265,19 @@ export class PromptsService {
       if (template.isDefault) return template;
       await this.txHost.tx.query('SELECT pg_advisory_xact_lock($1)', [DEFAULT_TEMPLATE_LOCK]);
       // One statement would briefly hold two defaults and trip the single-default index.
-      await this.txHost.tx.update(SystemPromptEntity, { isDefault: true }, { isDefault: false });
+      await this.txHost.tx.update(TemplateEntity, { isDefault: true }, { isDefault: false });
       return this.touch(template, { isDefault: true }, updatedBy);
     });
   }
 
   /** Defaults: `to` is the current version, `from` the one before `to`. */
   async diffVersions(templateId: number, from?: number, to?: number): Promise<TemplateVersionDiff> {
-    const template = await this.findTemplate(templateId);
+    const template = await this.lookup.findTemplate(templateId);
     const toVersion = to ?? template.currentVersion;
     const fromVersion = from ?? Math.max(1, toVersion - 1);
     const [fromRow, toRow] = await Promise.all([
-      this.findVersion(template, fromVersion),
-      this.findVersion(template, toVersion),
+      this.lookup.findVersion(template, fromVersion),
+      this.lookup.findVersion(template, toVersion),
     ]);
     return {
       template,
@@ -330,127 +288,19 @@ export class PromptsService {
   }
 
   /**
-   * Renders a stored version (or unsaved `content`) with the given variables over a sample
-   * context. Stores nothing.
-   */
-  async previewTemplate(templateId: number, input: PreviewTemplateInput): Promise<TemplatePreview> {
-    const template = await this.findTemplate(templateId);
-    // Unsaved content is previewed with the stored version's config.
-    const stored = await this.findVersion(template, input.version ?? template.currentVersion);
-    const content = input.content ?? stored.content;
-    if (input.content !== undefined) this.assertValidContent(input.content);
-
-    const historyLimit = stored.config.history_limit;
-    const sample = sampleTemplateVariables(new Date(), historyLimit);
-    const message = input.message ?? (sample.message as string);
-    // A real user's memory, history and mode when user_id is given; else the sample context.
-    const base =
-      input.userId === undefined
-        ? Object.assign(sample, { message })
-        : (
-            await this.userContext.forUser({
-              userId: input.userId,
-              message,
-              historyLimit: typeof historyLimit === 'number' ? historyLimit : undefined,
-            })
-          ).variables;
-    const variables: Record<string, unknown> = Object.assign(base, input.variables);
-    let result: { output: string; renderTimeMs: number };
-    try {
-      result = this.renderer.render(content, variables);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
-      throw error;
-    }
-    const history = Array.isArray(variables.history) ? (variables.history as ChatMessage[]) : [];
-    const messages = buildLlmMessages(content, result.output, history, message);
-    let llm: PreviewLlmReply | null = null;
-    if (input.callLlm) {
-      const completion = await this.llm.complete({ messages, params: llmParamsOf(stored.config) });
-      llm = {
-        response: completion.content,
-        model: completion.model,
-        finishReason: completion.finishReason,
-        promptTokens: completion.promptTokens,
-        completionTokens: completion.completionTokens,
-        latencyMs: completion.latencyMs,
-        attempts: completion.attempts,
-      };
-    }
-    return {
-      rendered: result.output,
-      templateName: template.name,
-      version: input.content === undefined ? stored.version : null,
-      variablesUsed: referencedVariables(content).filter((name) => name in variables),
-      renderTimeMs: Math.round(result.renderTimeMs * 100) / 100,
-      messages,
-      llm,
-    };
-  }
-
-  /**
-   * The template a chat turn renders: the named one, or the default. Cached until the next
-   * change on this instance (other instances call `invalidateCache` when told of one).
-   */
-  async resolveForChat(templateName?: string): Promise<ResolvedTemplate> {
-    if (templateName !== undefined) {
-      const template = await this.cache.getByName(templateName, () =>
-        this.loadCurrent({ name: templateName }),
-      );
-      if (!template) throw new TemplateNotFoundError({ name: templateName });
-      if (!template.isActive) {
-        throw new TemplateInactiveError(template.name, 'activate it or choose another template');
-      }
-      return withoutStatus(template);
-    }
-    const template = await this.cache.getDefault(() => this.loadCurrent({ isDefault: true }));
-    if (!template) throw new NoTemplateError();
-    return withoutStatus(template);
-  }
-
-  invalidateCache(): void {
-    this.cache.invalidate();
-  }
-
-  private async loadCurrent(
-    where: { name: string } | { isDefault: true },
-  ): Promise<CachedTemplate | null> {
-    const template = await this.templates.findOneBy(where);
-    if (!template) return null;
-    const version = await this.findVersion(template, template.currentVersion);
-    return {
-      id: template.id,
-      name: template.name,
-      version: version.version,
-      content: version.content,
-      config: version.config,
-      isActive: template.isActive,
-    };
-  }
-
-  private assertValidContent(content: string): void {
-    try {
-      this.renderer.validate(content);
-    } catch (error) {
-      if (error instanceof TemplateRenderError) throw new TemplateInvalidError(error);
-      throw error;
-    }
-  }
-
-  /**
    * Runs a change with the template's row locked (SELECT … FOR UPDATE), so concurrent changes
    * of one template happen one after another; then drops cached templates.
    */
   private async changeTemplate<T>(
     templateId: number,
     kind: TemplateChange,
-    change: (template: SystemPromptEntity) => Promise<T>,
+    change: (template: TemplateEntity) => Promise<T>,
   ): Promise<T> {
     try {
-      let changed: SystemPromptEntity | undefined;
+      let changed: TemplateEntity | undefined;
       const result = await this.txHost.withTransaction(async () => {
         const template = await this.txHost.tx
-          .createQueryBuilder(SystemPromptEntity, 'template')
+          .createQueryBuilder(TemplateEntity, 'template')
           .setLock('pessimistic_write')
           .where('template.id = :templateId', { templateId })
           .getOne();
@@ -458,7 +308,7 @@ export class PromptsService {
         changed = template;
         const before = templateSummary(template);
         const result = await change(template);
-        const after = await this.txHost.tx.findOneByOrFail(SystemPromptEntity, { id: templateId });
+        const after = await this.txHost.tx.findOneByOrFail(TemplateEntity, { id: templateId });
         await this.audit.record({
           action: TEMPLATE_ACTIONS[kind],
           targetType: 'template',
@@ -471,24 +321,24 @@ export class PromptsService {
       if (changed) this.announce(changed, kind);
       return result;
     } finally {
-      this.cache.invalidate();
+      this.resolver.invalidateCache();
     }
   }
 
   /** Tells operators and the other instances (whose caches drop the template). */
-  private announce(template: SystemPromptEntity, change: TemplateChange): void {
+  private announce(template: TemplateEntity, change: TemplateChange): void {
     this.events.publish('template.changed', {
       data: { template_id: template.id, name: template.name, change },
     });
   }
 
   private async appendVersion(
-    template: SystemPromptEntity,
-    version: Omit<PromptVersionEntity, 'id' | 'templateId' | 'version' | 'createdAt'>,
+    template: TemplateEntity,
+    version: Omit<TemplateVersionEntity, 'id' | 'templateId' | 'version' | 'createdAt'>,
   ): Promise<number> {
     const next = template.currentVersion + 1;
     await this.txHost.tx.save(
-      this.txHost.tx.create(PromptVersionEntity, {
+      this.txHost.tx.create(TemplateVersionEntity, {
         ...version,
         templateId: template.id,
         version: next,
@@ -499,42 +349,20 @@ export class PromptsService {
   }
 
   private async touch(
-    template: SystemPromptEntity,
-    changes: Partial<Pick<SystemPromptEntity, 'currentVersion' | 'isActive' | 'isDefault'>>,
+    template: TemplateEntity,
+    changes: Partial<Pick<TemplateEntity, 'currentVersion' | 'isActive' | 'isDefault'>>,
     updatedBy: string,
-  ): Promise<SystemPromptEntity> {
+  ): Promise<TemplateEntity> {
     await this.txHost.tx.update(
-      SystemPromptEntity,
+      TemplateEntity,
       { id: template.id },
       { ...changes, updatedBy, updatedAt: () => 'now()' },
     );
-    return this.txHost.tx.findOneByOrFail(SystemPromptEntity, { id: template.id });
-  }
-
-  private async findTemplate(templateId: number): Promise<SystemPromptEntity> {
-    const template = await this.templates.findOneBy({ id: templateId });
-    if (!template) throw new TemplateNotFoundError({ templateId });
-    return template;
-  }
-
-  private async findVersion(
-    template: SystemPromptEntity,
-    version: number,
-  ): Promise<PromptVersionEntity> {
-    const row = await this.txHost.tx.findOneBy(PromptVersionEntity, {
-      templateId: template.id,
-      version,
-    });
-    if (!row) throw new VersionNotFoundError(template.id, version);
-    return row;
+    return this.txHost.tx.findOneByOrFail(TemplateEntity, { id: template.id });
   }
 }
 
-function withoutStatus({ isActive: _isActive, ...template }: CachedTemplate): ResolvedTemplate {
-  return template;
-}
-
-function templateSummary(template: SystemPromptEntity): Record<string, unknown> {
+function templateSummary(template: TemplateEntity): Record<string, unknown> {
   return {
     name: template.name,
     current_version: template.currentVersion,

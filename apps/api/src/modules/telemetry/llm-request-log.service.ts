@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { clampLimit, decodeIdCursor, encodeIdCursor } from '../../core/http/pagination';
+import { clampLimit, decodeIdCursor, encodeIdCursor, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError } from '../memory/memory.errors';
 import { LlmRequestEntity, LlmRequestStatus } from './entities/llm-request.entity';
 import { checkRange } from './stats-buckets';
@@ -65,12 +65,7 @@ export class LlmRequestLog {
       .orderBy('request.id', 'DESC')
       .limit(size + 1)
       .getMany();
-    const requests = rows.slice(0, size);
-    const last = requests.at(-1);
-    return {
-      requests,
-      totalCount: counted?.count ?? 0,
-      nextCursor: rows.length > size && last ? encodeIdCursor(CURSOR_LIST, last.id) : null,
-    };
+    const page = keysetPage(rows, size, (last) => encodeIdCursor(CURSOR_LIST, last.id));
+    return { requests: page.items, totalCount: counted?.count ?? 0, nextCursor: page.nextCursor };
   }
 }

@@ -1,5 +1,5 @@
 import { userMessagesByBucketSql } from '../memory/memory-stats.service';
-import type { BucketStats } from './entities/metrics-rollup.entity';
+import type { BucketStats } from './entities/stats-rollup.entity';
 
 /** Templates kept per rollup: enough that merged buckets still rank the top ones right. */
 export const TEMPLATES_PER_BUCKET = 20;

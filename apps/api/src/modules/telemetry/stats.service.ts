@@ -1,9 +1,11 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MemoryStatsService, UserActivity } from '../memory/memory-stats.service';
 import { UserStateService } from '../memory/user-state.service';
-import { BucketStats, MetricsRollupEntity } from './entities/metrics-rollup.entity';
+import { BucketStats, StatsRollupEntity } from './entities/stats-rollup.entity';
 import { FINAL_ROLLUPS_SQL, LIVE_BUCKETS_SQL, WITHOUT_JIT } from './rollup-sql';
 import {
   BUCKET_INTERVAL,
@@ -83,10 +85,11 @@ const USER_REQUESTS_SQL = `
 @Injectable()
 export class StatsService {
   constructor(
-    @InjectRepository(MetricsRollupEntity)
-    private readonly rollups: Repository<MetricsRollupEntity>,
+    @InjectRepository(StatsRollupEntity)
+    private readonly rollups: Repository<StatsRollupEntity>,
     private readonly memoryStats: MemoryStatsService,
     private readonly userState: UserStateService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async overview(now = new Date()): Promise<StatsOverview> {
@@ -160,9 +163,10 @@ export class StatsService {
     const firstMissing = missing[0];
     const lastMissing = missing.at(-1);
     if (firstMissing && lastMissing) {
-      const computed = await this.rollups.manager.transaction(async (manager) => {
-        await manager.query(WITHOUT_JIT);
-        return manager.query<BucketStats[]>(LIVE_BUCKETS_SQL, [
+      // SET LOCAL lasts only until this transaction ends.
+      const computed = await this.txHost.withTransaction(async () => {
+        await this.txHost.tx.query(WITHOUT_JIT);
+        return this.txHost.tx.query<BucketStats[]>(LIVE_BUCKETS_SQL, [
           firstMissing,
           bucketEndOf(bucket, lastMissing),
           interval,

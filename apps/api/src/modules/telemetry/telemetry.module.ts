@@ -4,7 +4,7 @@ import { AuditModule } from '../audit/audit.module';
 import { MemoryModule } from '../memory/memory.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { LlmRequestEntity } from './entities/llm-request.entity';
-import { MetricsRollupEntity } from './entities/metrics-rollup.entity';
+import { StatsRollupEntity } from './entities/stats-rollup.entity';
 import { LlmRequestLog } from './llm-request-log.service';
 import { LlmRequestsController } from './llm-requests.controller';
 import { StatsAggregationSchedule } from './stats-aggregation.schedule';
@@ -16,7 +16,7 @@ import { TelemetryService } from './telemetry.service';
 /** LLM call records, their hourly and daily rollups, and the dashboard stats read from both. */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([LlmRequestEntity, MetricsRollupEntity]),
+    TypeOrmModule.forFeature([LlmRequestEntity, StatsRollupEntity]),
     AuditModule,
     MemoryModule,
     MetricsModule,

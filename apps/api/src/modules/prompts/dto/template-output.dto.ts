@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PromptVersionEntity } from '../entities/prompt-version.entity';
-import type { SystemPromptEntity } from '../entities/system-prompt.entity';
+import type { TemplateVersionEntity } from '../entities/template-version.entity';
+import type { TemplateEntity } from '../entities/template.entity';
 
 const CONFIG_SCHEMA = {
   type: 'object',
@@ -36,7 +36,7 @@ export class TemplateSummaryDto {
   @ApiProperty({ example: 'bob' })
   updated_by!: string;
 
-  static from(template: SystemPromptEntity): TemplateSummaryDto {
+  static from(template: TemplateEntity): TemplateSummaryDto {
     return {
       id: template.id,
       name: template.name,
@@ -58,7 +58,7 @@ export class TemplateDto extends TemplateSummaryDto {
   @ApiProperty(CONFIG_SCHEMA)
   config!: Record<string, unknown>;
 
-  static fromVersion(template: SystemPromptEntity, version: PromptVersionEntity): TemplateDto {
+  static fromVersion(template: TemplateEntity, version: TemplateVersionEntity): TemplateDto {
     return {
       ...TemplateSummaryDto.from(template),
       content: version.content,
@@ -71,7 +71,7 @@ export class TemplateStatusDto extends TemplateSummaryDto {
   @ApiProperty({ example: 'Template "nova" deactivated' })
   message!: string;
 
-  static withMessage(template: SystemPromptEntity, message: string): TemplateStatusDto {
+  static withMessage(template: TemplateEntity, message: string): TemplateStatusDto {
     return { ...TemplateSummaryDto.from(template), message };
   }
 }
@@ -138,7 +138,7 @@ export class TemplateVersionDto {
   })
   rolled_back_from!: number | null;
 
-  static from(version: PromptVersionEntity): TemplateVersionDto {
+  static from(version: TemplateVersionEntity): TemplateVersionDto {
     return {
       version: version.version,
       content: version.content,

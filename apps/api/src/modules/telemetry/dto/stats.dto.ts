@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { BucketStats } from '../entities/metrics-rollup.entity';
+import type { BucketStats } from '../entities/stats-rollup.entity';
 import type { StatsOverview, Timeseries, UserStats } from '../stats.service';
 import {
   DEFAULT_TIMESERIES_POINTS,

@@ -7,7 +7,7 @@ import type { StatsBucket, TemplateCount } from '../stats-buckets';
  * compute the bucket from the raw rows instead.
  */
 @Entity({ name: 'metrics_aggregated' })
-export class MetricsRollupEntity {
+export class StatsRollupEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: number;
 
@@ -64,4 +64,4 @@ export class MetricsRollupEntity {
 }
 
 /** What a bucket holds, whether read from a rollup or computed from the raw rows. */
-export type BucketStats = Omit<MetricsRollupEntity, 'id' | 'bucket' | 'computedAt'>;
+export type BucketStats = Omit<StatsRollupEntity, 'id' | 'bucket' | 'computedAt'>;

@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A template ("personality"); its text and config live in its versions. */
 @Entity({ name: 'system_prompt' })
-export class SystemPromptEntity {
+export class TemplateEntity {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT' })
   id!: number;
 

@@ -3,7 +3,7 @@ import type { TemplateConfig } from '../template-config';
 
 /** One immutable version of a template: versions are only ever added, never changed. */
 @Entity({ name: 'prompt_version_history' })
-export class PromptVersionEntity {
+export class TemplateVersionEntity {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'BY DEFAULT' })
   id!: number;
 
