@@ -71,8 +71,8 @@ async function waitUntil(check, what, timeoutMs = 60000) {
 }
 
 /** Spawns a built Node program; `stop(signal)` ends it and resolves with how long exiting took. */
-function spawnProgram(script, env) {
-  const child = spawn(process.execPath, [path.join(root, script)], {
+function spawnProgram(script, env, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -128,9 +128,12 @@ export async function adminHeaders(base, password = BENCH_API_ENV.ADMIN_PASSWORD
  */
 export async function startApi(env = {}) {
   const port = await freePort();
+  // e.g. BENCH_API_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles every API started.
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const program = spawnProgram(
     'dist/api/apps/api/src/main.js',
     childEnv(BENCH_API_ENV, env, { PORT: port }),
+    nodeArgs,
   );
   const api = { base: `http://127.0.0.1:${port}`, pid: program.pid, stop: program.stop, admin: {} };
   try {

@@ -93,7 +93,6 @@ try {
       body: (user, index) => ({
         user_id: `load-${user}`,
         message: `warm-up ${index}`,
-        template_name: scenarios.TEMPLATE,
       }),
     }).result;
   }

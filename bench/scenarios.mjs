@@ -29,18 +29,20 @@ const TEMPLATE_CONTENT =
 const API_TOKEN = /event: token/;
 const STUB_TOKEN = /"content":"[^"]/;
 
+// No template_name: end users may not choose one (override_not_allowed); the bench persona
+// is the default template, as a companion app's persona would be.
 const chatBody = (user, index) => ({
   user_id: user,
   message: `message number ${index}: how was your day?`,
-  template_name: TEMPLATE,
 });
 
 /** The template and, for each user, a little memory; then `turns` turns spread over them. */
 export async function seed(api, users, turns) {
-  await call(api.base, 'POST', '/admin/templates', {
+  const template = await call(api.base, 'POST', '/admin/templates', {
     headers: api.admin,
     body: { name: TEMPLATE, created_by: 'bench', content: TEMPLATE_CONTENT },
   });
+  await call(api.base, 'POST', `/admin/templates/${template.id}/default`, { headers: api.admin });
   for (const user of users) {
     for (const [key, value] of [
       ['name', user],
