@@ -50,6 +50,7 @@ export class AppConfig {
   readonly llmCircuitFailures!: number;
   /** How long the circuit stays open before one probe call is let through. */
   readonly llmCircuitResetMs!: number;
+  readonly llmMaxSockets!: number;
   /** Fastify's trustProxy: whose X-Forwarded-For names the client (rate limits, logs). */
   readonly trustProxy!: boolean | string[];
   readonly redisUrl!: string | undefined;
@@ -241,6 +242,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     llmRetryBaseMs: integer('LLM_RETRY_BASE_MS', 250, 0, 60000)!,
     llmCircuitFailures: integer('LLM_CIRCUIT_FAILURES', 5, 1, 1000)!,
     llmCircuitResetMs: integer('LLM_CIRCUIT_RESET_MS', 10000, 10, 3600000)!,
+    llmMaxSockets: integer('LLM_MAX_SOCKETS', 10000, 1, 100000)!,
     trustProxy,
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     rateLimit,

@@ -5,6 +5,7 @@ import { PromptContextService } from '../context/prompt-context.service';
 import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderError } from '../context/template-error';
 import { TemplateRenderer } from '../context/template-renderer';
+import { DEFAULT_HISTORY_LIMIT } from '../context/template-variables';
 import { EventsService } from '../events/events.service';
 import { ActiveGuardrailConfig } from '../guardrails/guardrail-cache';
 import { GuardrailEngine, GuardrailFiring, ScanStep } from '../guardrails/guardrail-engine';
@@ -18,7 +19,9 @@ import {
   AppendedUserState,
   ConversationStore,
   EXCLUDED_FROM_PROMPT,
+  NewMessage,
 } from '../memory/conversation-store.service';
+import { TurnContext, TurnContextService } from '../memory/turn-context.service';
 import { HALTED_MODE } from '../memory/user-mode';
 import { UserStateService } from '../memory/user-state.service';
 import { NoTemplateError } from '../prompts/prompts.errors';
@@ -134,6 +137,7 @@ export class ChatService {
   constructor(
     private readonly config: AppConfig,
     private readonly conversations: ConversationStore,
+    private readonly turns: TurnContextService,
     private readonly userState: UserStateService,
     private readonly prompts: TemplateResolver,
     private readonly context: PromptContextService,
@@ -396,13 +400,19 @@ export class ChatService {
     storedMessageId: number | null,
   ): Promise<PreparedTurn> {
     const startedAt = performance.now();
-    const { userMessageId, state } = await this.storeUserMessage(input, options, storedMessageId);
+    const config = references ? (references.template.config as TemplateConfig) : undefined;
+    const begun = await this.storeUserMessage(
+      input,
+      options,
+      storedMessageId,
+      references ? (config?.history_limit ?? DEFAULT_HISTORY_LIMIT) : null,
+    );
+    const { userMessageId, state } = begun;
     if (state.mode === HALTED_MODE) throw new ConversationHaltedError(state.reason, state.operator);
 
     // No default template is the operator's problem: the message is kept, like an LLM failure.
-    if (!references) throw new NoTemplateError();
+    if (!references || !config) throw new NoTemplateError();
     const { template, guardrails } = references;
-    const config = template.config as TemplateConfig;
     // Input rules run on what the user said; a block stops the turn before the LLM.
     let message = input.message;
     if (guardrails) {
@@ -426,11 +436,12 @@ export class ChatService {
       }
       message = check.text;
     }
-    const { variables, history } = await this.context.forUser({
+    const { variables, history } = this.context.build({
       userId: input.userId,
       message,
       historyLimit: config.history_limit,
-      currentMessageId: userMessageId,
+      memory: begun.memory,
+      history: begun.history,
       userMode: state.mode,
     });
     let rendered: string;
@@ -459,38 +470,45 @@ export class ChatService {
   }
 
   /**
-   * Stored first: nothing the user said is lost, whatever fails next. A retry (same
+   * Stored first: nothing the user said is lost, whatever fails next. With a template
+   * (`historyLimit` not null) the same statement reads what its prompt needs. A retry (same
    * Idempotency-Key) of a failed run reuses the message that run stored.
    */
   private async storeUserMessage(
     input: ChatInput,
     options: TurnOptions,
     storedMessageId: number | null,
-  ): Promise<{
-    userMessageId: number;
-    state: Pick<AppendedUserState, 'mode' | 'reason' | 'operator'>;
-  }> {
-    if (storedMessageId !== null) {
-      const state = await this.userState.get(input.userId);
-      if (state) return { userMessageId: storedMessageId, state };
+    historyLimit: number | null,
+  ): Promise<
+    TurnContext & {
+      userMessageId: number;
+      state: Pick<AppendedUserState, 'mode' | 'reason' | 'operator'>;
     }
-    const { message, state } = await this.conversations.appendWithState({
+  > {
+    if (storedMessageId !== null) {
+      const read = await this.turns.read(input.userId, historyLimit ?? 0, storedMessageId);
+      if (read.state) return { ...read, state: read.state, userMessageId: storedMessageId };
+    }
+    const message: NewMessage = {
       userId: input.userId,
       role: 'user',
       content: input.message,
       source: 'user',
       metadata: { request_id: options.requestId },
-    });
-    this.events.publishMessage(message);
+    };
+    const begun =
+      historyLimit === null
+        ? { ...(await this.conversations.appendWithState(message)), memory: {}, history: [] }
+        : await this.turns.begin(message, historyLimit);
     if (options.idempotencyKey !== undefined) {
       await this.idempotency.recordUserMessage(
         input.userId,
         options.idempotencyKey,
         options.requestId,
-        message.id,
+        begun.message.id,
       );
     }
-    return { userMessageId: message.id, state };
+    return { ...begun, userMessageId: begun.message.id };
   }
 
   /** The turn's template and guardrail config; null when no template is named and none is default. */
@@ -539,7 +557,6 @@ export class ChatService {
       { hideIfHalted: true },
     );
     const halted = !reply.visibleToUser;
-    this.events.publishMessage(reply);
     await this.recordFirings(
       turn.guardrailConfig,
       guard.firings,
@@ -578,7 +595,7 @@ export class ChatService {
     halted: boolean,
     error: LlmError,
   ): Promise<void> {
-    const message = await this.conversations.append({
+    await this.conversations.append({
       userId: turn.input.userId,
       role: 'assistant',
       content: partial,
@@ -594,7 +611,6 @@ export class ChatService {
         ...(error instanceof LlmAbortedError ? {} : { interrupted_by: error.code }),
       },
     });
-    this.events.publishMessage(message);
   }
 
   /** Firings go to guardrail_events in the background; a failure to record is logged there. */

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ConversationStore } from '../memory/conversation-store.service';
-import { MemoryService } from '../memory/memory.service';
-import type { ConversationMessage } from '../memory/memory.types';
+import type { TurnHistoryMessage } from '../memory/message-statements';
 import { ACTIVE_MODE } from '../memory/user-mode';
-import { UserStateService } from '../memory/user-state.service';
+import { TurnContextService } from '../memory/turn-context.service';
 import {
   buildTemplateVariables,
   DEFAULT_HISTORY_LIMIT,
@@ -17,49 +15,53 @@ export interface UserContextRequest {
   historyLimit?: number;
   /** The message being answered: already stored, but not part of its own history. */
   currentMessageId?: number;
-  /** Known already (the chat just read it); loaded when absent. */
-  userMode?: string;
   now?: Date;
 }
 
 export interface UserContext {
   variables: TemplateVariables;
   /** The history the variables were built from, oldest first. */
-  history: ConversationMessage[];
+  history: TurnHistoryMessage[];
 }
 
-/** Loads what a template sees about a real user: memory, recent history and mode. */
+/** What a template sees about a user, from their memory, recent history and mode. */
 @Injectable()
 export class PromptContextService {
-  constructor(
-    private readonly memory: MemoryService,
-    private readonly conversations: ConversationStore,
-    private readonly userState: UserStateService,
-  ) {}
+  constructor(private readonly turns: TurnContextService) {}
 
+  /** Loads the user's memory, history and mode (one statement), then builds the variables. */
   async forUser(request: UserContextRequest): Promise<UserContext> {
     const historyLimit = request.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    const [memory, recent, userMode] = await Promise.all([
-      this.memory.getMemory(request.userId),
-      // One extra row, in case the current message is among them.
-      this.conversations.recent(request.userId, historyLimit + 1),
-      request.userMode ??
-        this.userState.get(request.userId).then((state) => state?.mode ?? ACTIVE_MODE),
-    ]);
-    const history =
-      historyLimit === 0
-        ? []
-        : recent.filter((message) => message.id !== request.currentMessageId).slice(-historyLimit);
+    const { state, memory, history } = await this.turns.read(
+      request.userId,
+      historyLimit,
+      request.currentMessageId,
+    );
+    return this.build({ ...request, historyLimit, memory, history, userMode: state?.mode });
+  }
+
+  /** The variables for what the caller already loaded (the chat turn reads it as it stores). */
+  build(request: {
+    userId: string;
+    message: string;
+    historyLimit?: number;
+    memory: Record<string, unknown>;
+    history: TurnHistoryMessage[];
+    userMode?: string;
+    now?: Date;
+  }): UserContext {
+    const historyLimit = request.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    const history = historyLimit === 0 ? [] : request.history.slice(-historyLimit);
     const variables = buildTemplateVariables({
       userId: request.userId,
       message: request.message,
-      memory,
+      memory: request.memory,
       history: history.map((message) => ({
         role: message.role,
         content: message.content,
         created_at: message.createdAt,
       })),
-      userMode,
+      userMode: request.userMode ?? ACTIVE_MODE,
       historyLimit,
       now: request.now ?? new Date(),
     });

@@ -5,6 +5,7 @@ import { DomainError } from '../../core/errors/domain-error';
 import type { ConversationStore } from '../memory/conversation-store.service';
 import { EventsService, MAX_HELD_EVENTS } from './events.service';
 import type { EventSink } from './events.types';
+import { MessageEventOutbox } from './message-event-outbox';
 
 /**
  * The events table as far as the stream needs it, with a replay the test releases: what
@@ -18,14 +19,15 @@ function eventsTable() {
   const replayGate = new Promise<void>((resolve) => (releaseReplay = resolve));
   const query = async (sql: string, parameters: unknown[] = []): Promise<unknown[]> => {
     if (sql.startsWith('WITH inserted')) {
-      rows.push({
+      const row = {
         id: rows.length + 1,
         type: parameters[0] as string,
         user_id: null,
         data: JSON.parse(parameters[2] as string) as object,
         created_at: new Date(),
-      });
-      return [];
+      };
+      rows.push(row);
+      return [row];
     }
     if (sql.includes('e.id <= $2')) {
       await replayGate;
@@ -74,7 +76,13 @@ describe('EventsService streams', () => {
 
   it('sends events that arrived during the replay after it, each once and in order', async () => {
     const table = eventsTable();
-    const service = new EventsService(table.dataSource, config, target, conversations);
+    const service = new EventsService(
+      table.dataSource,
+      config,
+      target,
+      conversations,
+      new MessageEventOutbox(),
+    );
     const { sink, sent, failures } = recordingSink();
     const streaming = service.stream(sink, { resumeAfter: 0, wanted: () => true });
     for (let index = 0; index < 5; index += 1) service.publish('template.changed', { data: {} });
@@ -88,7 +96,13 @@ describe('EventsService streams', () => {
 
   it(`ends a stream that holds more than ${MAX_HELD_EVENTS} events while replaying`, async () => {
     const table = eventsTable();
-    const service = new EventsService(table.dataSource, config, target, conversations);
+    const service = new EventsService(
+      table.dataSource,
+      config,
+      target,
+      conversations,
+      new MessageEventOutbox(),
+    );
     const { sink, sent, failures } = recordingSink();
     const streaming = service.stream(sink, { resumeAfter: 0, wanted: () => true });
     expect(service.openStreams).toBe(1);

@@ -15,29 +15,20 @@ import { ConversationStore } from '../memory/conversation-store.service';
 import { EventsUnavailableError } from './events.errors';
 import { EventSink, EventStreamOptions, EventType, LiveEvent, NewEvent } from './events.types';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
+import { EVENTS_CHANNEL, MessageEventOutbox } from './message-event-outbox';
 import { PgNotificationListener } from './pg-notification-listener';
 
-export const EVENTS_CHANNEL = 'promptdev_events';
+export { EVENTS_CHANNEL };
 const BATCH_SIZE = 500;
 // A sequence value can commit after a higher one; a missing id is looked for this long.
 const GAP_WAIT_MS = 10_000;
 const MAX_TRACKED_GAPS = 1000;
 const REPLAY_PAGE = 500;
+// A NOTIFY (or a local event that arrived out of order) waits this long before a catch-up
+// reads the table: the event may be this instance's own, about to be delivered without one.
+const CATCH_UP_DELAY_MS = 5;
 /** New events a stream holds while it replays; a stream that falls further behind ends. */
 export const MAX_HELD_EVENTS = 1000;
-
-/** The fields of a stored conversation message that events carry. */
-export interface StoredMessage {
-  id: number;
-  userId: string;
-  role: string;
-  source: string;
-  operator: string | null;
-  visibleToUser: boolean;
-  templateName: string | null;
-  templateVersion: number | null;
-  metadata: Record<string, unknown>;
-}
 
 interface EventRow {
   id: number;
@@ -49,10 +40,12 @@ interface EventRow {
 }
 
 /**
- * Live events across instances. Publishing inserts a row and NOTIFYs its id; every instance
- * (the publisher too) then reads the rows it has not delivered yet and hands them to its
- * subscribers in id order. The rows also serve Last-Event-ID resume. A poll is the safety
- * net behind NOTIFY, and the only path on the embedded database, which has no LISTEN.
+ * Live events across instances. Publishing inserts a row and NOTIFYs its id (messages do both
+ * in the statement that stores them, see MessageEventOutbox). The publishing instance hands
+ * its own events to its subscribers at once; every other instance reads the rows it has not
+ * delivered yet. Either way subscribers get events in id order. The rows also serve
+ * Last-Event-ID resume. A poll is the safety net behind NOTIFY, and the only path on the
+ * embedded database, which has no LISTEN.
  */
 @Injectable()
 export class EventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -60,6 +53,11 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly subscribers = new Set<(event: LiveEvent) => void>();
   private readonly streams = new Set<EventSink>();
   private lastDelivered = 0;
+  /** The highest id this instance knows exists (its own events, NOTIFYs). */
+  private highestKnown = 0;
+  /** This instance's own events that wait for a lower id before they can be delivered. */
+  private readonly heldLocal = new Map<number, LiveEvent>();
+  private catchUpTimer?: NodeJS.Timeout;
   private readonly gaps = new Map<number, number>();
   private publishChain: Promise<void> = Promise.resolve();
   private catchUpRun?: Promise<void>;
@@ -73,7 +71,10 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly config: AppConfig,
     @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
     private readonly conversations: ConversationStore,
-  ) {}
+    outbox: MessageEventOutbox,
+  ) {
+    outbox.onStored((event) => this.deliverLocal(event));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const [row] = await this.dataSource.query<Array<{ max: number | null }>>(
@@ -83,7 +84,11 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     if (this.target.kind === 'external') {
       // The payload is the new event's id: one already delivered needs no catch-up.
       this.listener = new PgNotificationListener(this.target.url, EVENTS_CHANNEL, (payload) => {
-        if (payload === undefined || Number(payload) > this.lastDelivered) this.wake();
+        if (payload === undefined) return this.wake();
+        const id = Number(payload);
+        if (id <= this.lastDelivered) return;
+        this.highestKnown = Math.max(this.highestKnown, id);
+        this.wakeSoon();
       });
       await this.listener.start();
     }
@@ -98,6 +103,7 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     await this.flush();
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.catchUpTimer);
     await this.listener?.close();
     await this.catchUpRun;
   }
@@ -106,37 +112,22 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
   publish(type: EventType, event: NewEvent): void {
     this.publishChain = this.publishChain
       .then(async () => {
-        await this.dataSource.query(
-          `WITH inserted AS (INSERT INTO events (type, user_id, data) VALUES ($1, $2, $3::jsonb) RETURNING id)
-           SELECT pg_notify($4, id::text) FROM inserted`,
+        const [row] = await this.dataSource.query<Array<Omit<EventRow, 'content'>>>(
+          `WITH inserted AS (
+             INSERT INTO events (type, user_id, data) VALUES ($1, $2, $3::jsonb)
+             RETURNING id, type, user_id, data, created_at
+           )
+           SELECT inserted.*, pg_notify($4, id::text) AS sent FROM inserted`,
           [type, event.userId ?? null, JSON.stringify(event.data), EVENTS_CHANNEL],
         );
         // Delivered here at once; our own NOTIFY then finds it delivered and costs nothing.
-        this.wake();
+        this.deliverLocal(toLiveEvent({ ...row!, content: null }));
       })
       .catch((error: unknown) => {
         this.logger.error(
           `could not publish ${type}: ${error instanceof Error ? error.message : String(error)}`,
         );
       });
-  }
-
-  /** message.created for a stored message; the content is read when the event is delivered. */
-  publishMessage(message: StoredMessage): void {
-    this.publish('message.created', {
-      userId: message.userId,
-      data: {
-        message_id: message.id,
-        role: message.role,
-        source: message.source,
-        operator: message.operator,
-        visible_to_user: message.visibleToUser,
-        template_name: message.templateName,
-        template_version: message.templateVersion,
-        ...(message.metadata.interrupted ? { interrupted: true } : {}),
-        ...(message.metadata.withheld_by_halt ? { withheld_by_halt: true } : {}),
-      },
-    });
   }
 
   /** Resolves once every event published so far is stored. */
@@ -226,6 +217,43 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     return this.lastDelivered;
   }
 
+  /**
+   * An event this instance stored (and committed): delivered now when it is the next id, else
+   * held until the lower ids arrive, here or through a catch-up.
+   */
+  private deliverLocal(event: LiveEvent): void {
+    if (this.stopped) return;
+    if (this.gaps.delete(event.id)) return this.deliver(event);
+    if (event.id <= this.lastDelivered) return;
+    this.highestKnown = Math.max(this.highestKnown, event.id);
+    this.heldLocal.set(event.id, event);
+    this.deliverHeld();
+    if (this.heldLocal.size > 0) this.wakeSoon();
+  }
+
+  /** Held events that are next in line, in order. */
+  private deliverHeld(): void {
+    for (
+      let next = this.heldLocal.get(this.lastDelivered + 1);
+      next;
+      next = this.heldLocal.get(this.lastDelivered + 1)
+    ) {
+      this.heldLocal.delete(next.id);
+      this.lastDelivered = next.id;
+      this.deliver(next);
+    }
+  }
+
+  /** A catch-up shortly, unless by then everything known has been delivered. */
+  private wakeSoon(): void {
+    if (this.catchUpTimer || this.stopped) return;
+    this.catchUpTimer = setTimeout(() => {
+      this.catchUpTimer = undefined;
+      if (this.lastDelivered < this.highestKnown || this.heldLocal.size > 0) this.wake();
+    }, CATCH_UP_DELAY_MS);
+    this.catchUpTimer.unref();
+  }
+
   /** Asks for a catch-up; runs are serialised so each event is delivered once. */
   private wake(): void {
     if (this.stopped) return;
@@ -256,6 +284,8 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
         BATCH_SIZE,
       ]);
       for (const row of rows) {
+        // Delivered meanwhile, as this instance's own event.
+        if (row.id <= this.lastDelivered) continue;
         for (
           let missing = this.lastDelivered + 1;
           missing < row.id && this.gaps.size < MAX_TRACKED_GAPS;
@@ -264,7 +294,9 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
           this.gaps.set(missing, Date.now());
         }
         this.lastDelivered = row.id;
+        this.heldLocal.delete(row.id);
         this.deliver(toLiveEvent(row));
+        this.deliverHeld();
       }
       if (rows.length < BATCH_SIZE) return;
     }
@@ -278,8 +310,7 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
       [...this.gaps.keys()],
     ]);
     for (const row of rows) {
-      this.gaps.delete(row.id);
-      this.deliver(toLiveEvent(row));
+      if (this.gaps.delete(row.id)) this.deliver(toLiveEvent(row));
     }
   }
 
@@ -300,11 +331,16 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
       `SELECT e.id, e.type, e.user_id, e.data, e.created_at FROM events e WHERE ${where}`,
       parameters,
     );
-    // Message events carry ids only; the content is read here, when needed.
-    const messageIds = rows.map(messageIdOf).filter((id) => id !== undefined);
+    // Message events carry ids only; the content is read here, unless this instance has it.
+    const messageIds = rows
+      .filter((row) => !this.heldLocal.has(row.id))
+      .map(messageIdOf)
+      .filter((id) => id !== undefined);
     const contents =
       messageIds.length === 0 ? undefined : await this.conversations.contentsOf(messageIds);
     return rows.map((row) => {
+      const held = this.heldLocal.get(row.id)?.data.content;
+      if (typeof held === 'string') return { ...row, content: held };
       const messageId = messageIdOf(row);
       const content = messageId === undefined ? undefined : contents?.get(messageId);
       return { ...row, content: content ?? null };

@@ -163,7 +163,6 @@ export class InterventionsService {
       });
       return { message, intervention };
     });
-    this.events.publishMessage(result.message);
     this.announceIntervention(result.intervention);
     return result;
   }

@@ -38,12 +38,13 @@ export class LlmClient implements OnModuleDestroy {
   private readonly http: AxiosInstance;
   private readonly breaker: CircuitBreaker;
   private readonly protocol: LlmProtocol;
-  private readonly agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets: 256 }),
-    https: new https.Agent({ keepAlive: true, maxSockets: 256 }),
-  };
+  private readonly agents: { http: http.Agent; https: https.Agent };
 
   constructor(private readonly config: AppConfig) {
+    // Every open stream holds a socket: a low cap would queue turns inside the API, where the
+    // LLM server cannot see them (it queues or refuses by its own slots).
+    const agentOptions = { keepAlive: true, maxSockets: config.llmMaxSockets };
+    this.agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
     this.protocol = config.llmApi === 'llamacpp' ? llamaCppProtocol : openAiProtocol;
     this.breaker = new CircuitBreaker(config.llmCircuitFailures, config.llmCircuitResetMs);
     this.http = axios.create({

@@ -3,34 +3,23 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import {
-  ConversationMessageEntity,
-  MessageRole,
-  MessageSource,
-} from './entities/conversation-message.entity';
+import { ConversationMessageEntity } from './entities/conversation-message.entity';
 import { AuditService } from '../audit/audit.service';
 import { UserMemoryEntity } from './entities/user-memory.entity';
 import { UserStateEntity } from './entities/user-state.entity';
-import { HALTED_MODE } from './user-mode';
-import { countMessageSql } from './user-state.service';
+import { MessageEventOutbox } from '../events/message-event-outbox';
+import {
+  AppendedRow,
+  appendMessageSql,
+  appendParameters,
+  EXCLUDED_FROM_PROMPT,
+  NewMessage,
+} from './message-statements';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
 import { clampLimit, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
 import { decodeMessageCursor, encodeMessageCursor } from './pagination';
-
-export interface NewMessage {
-  userId: string;
-  role: MessageRole;
-  content: string;
-  source: MessageSource;
-  templateName?: string | null;
-  templateVersion?: number | null;
-  operator?: string | null;
-  /** False for operator notes only the AI and operators see. Default true. */
-  visibleToUser?: boolean;
-  metadata?: Record<string, unknown>;
-}
 
 export interface MessagePageQuery {
   limit: number;
@@ -57,8 +46,8 @@ export interface AppendedUserState {
   messageCount: number;
 }
 
-/** Metadata flag of a message the prompt must never show the AI (e.g. a blocked input). */
-export const EXCLUDED_FROM_PROMPT = 'excluded_from_prompt';
+export { EXCLUDED_FROM_PROMPT } from './message-statements';
+export type { NewMessage } from './message-statements';
 
 /** Every message of every conversation, in the order it was stored (by id). */
 @Injectable()
@@ -69,13 +58,15 @@ export class ConversationStore {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly outbox: MessageEventOutbox,
   ) {}
 
-  private readonly returning = entityColumns(this.messages.metadata);
+  private readonly storedColumns = entityColumns(this.messages.metadata, 'stored');
 
   /**
-   * Stores the message and counts it in the user's state (creating the user on their first
-   * message), in one statement: callers do not call recordMessage too.
+   * Stores the message, counts it in the user's state (creating the user on their first
+   * message) and announces it (message.created), in one statement: callers do not call
+   * recordMessage or publish anything too.
    */
   async append(message: NewMessage): Promise<ConversationMessageEntity> {
     return (await this.appendWithState(message)).message;
@@ -90,45 +81,39 @@ export class ConversationStore {
     message: NewMessage,
     { hideIfHalted = false }: { hideIfHalted?: boolean } = {},
   ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
-    const rows = await this.txHost.tx.query<Array<Record<string, unknown>>>(
-      `WITH state AS (
-         ${countMessageSql('$1', 'now()')}
-         RETURNING state.mode, state.reason, state.operator, state.message_count
-       ), stored AS (
-         INSERT INTO conversation_history
-           (user_id, role, content, source, template_name, template_version, operator,
-            visible_to_user, metadata)
-         SELECT $1, $2, $3, $4, $5, $6, $7,
-                $8 AND NOT ($10 AND state.mode = '${HALTED_MODE}'),
-                CASE WHEN $10 AND state.mode = '${HALTED_MODE}'
-                     THEN $9::jsonb || '{"withheld_by_halt": true}'::jsonb ELSE $9::jsonb END
-           FROM state
-         RETURNING ${this.returning}
-       )
-       SELECT stored.*, state.mode AS "stateMode", state.reason AS "stateReason",
-              state.operator AS "stateOperator", state.message_count AS "stateMessageCount"
-         FROM stored, state`,
-      [
-        message.userId,
-        message.role,
-        message.content,
-        message.source,
-        message.templateName ?? null,
-        message.templateVersion ?? null,
-        message.operator ?? null,
-        message.visibleToUser ?? true,
-        JSON.stringify(message.metadata ?? {}),
-        hideIfHalted,
-      ],
+    const [row] = await this.txHost.tx.query<AppendedRow[]>(
+      appendMessageSql(this.outbox, this.storedColumns),
+      appendParameters(message, hideIfHalted),
     );
-    const { stateMode, stateReason, stateOperator, stateMessageCount, ...stored } = rows[0]!;
+    return this.appended(row!);
+  }
+
+  /**
+   * The stored message and the user's state from an append's row; its event is delivered on
+   * this instance now, unless a transaction still has to commit it (then NOTIFY brings it).
+   */
+  appended(row: AppendedRow): { message: ConversationMessageEntity; state: AppendedUserState } {
+    const {
+      stateMode,
+      stateReason,
+      stateOperator,
+      stateMessageCount,
+      eventId,
+      eventData,
+      eventCreatedAt,
+      ...stored
+    } = row;
+    const message = this.messages.create(stored as Partial<ConversationMessageEntity>);
+    if (!this.txHost.isTransactionActive()) {
+      this.outbox.stored(message.userId, message.content, { eventId, eventData, eventCreatedAt });
+    }
     return {
-      message: this.messages.create(stored as Partial<ConversationMessageEntity>),
+      message,
       state: {
-        mode: stateMode as string,
-        reason: stateReason as string | null,
-        operator: stateOperator as string | null,
-        messageCount: stateMessageCount as number,
+        mode: stateMode,
+        reason: stateReason,
+        operator: stateOperator,
+        messageCount: stateMessageCount,
       },
     };
   }

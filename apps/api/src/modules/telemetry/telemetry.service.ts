@@ -7,14 +7,21 @@ import { LlmRequestEntity } from './entities/llm-request.entity';
 
 export type LlmRequestRecord = Omit<LlmRequestEntity, 'id' | 'createdAt'>;
 
+/** Rows are written together once this many wait, or this long after the first of them. */
+const BATCH_ROWS = 200;
+const BATCH_WAIT_MS = 100;
+
 /**
- * Records LLM calls without making the chat turn wait for the insert. Pending writes are
- * awaited before the database closes on shutdown, so nothing recorded is lost.
+ * Records LLM calls off the chat turn's path: rows are buffered and written in batches (one
+ * statement for many turns). `flush` writes what waits; shutdown flushes before the database
+ * closes, so nothing recorded is lost.
  */
 @Injectable()
 export class TelemetryService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Telemetry');
   private readonly pending = new Set<Promise<void>>();
+  private buffered: LlmRequestRecord[] = [];
+  private batchTimer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(LlmRequestEntity) private readonly llmRequests: Repository<LlmRequestEntity>,
@@ -23,21 +30,37 @@ export class TelemetryService implements BeforeApplicationShutdown {
 
   recordLlmRequest(record: LlmRequestRecord): void {
     this.metrics.observeLlmCall(record);
+    this.buffered.push(record);
+    if (this.buffered.length >= BATCH_ROWS) this.writeBuffered();
+    else if (!this.batchTimer) {
+      this.batchTimer = setTimeout(() => this.writeBuffered(), BATCH_WAIT_MS);
+      // Shutdown flushes; a pending batch alone must not keep the process alive.
+      this.batchTimer.unref();
+    }
+  }
+
+  /** Writes what is buffered, and resolves once every write started so far has finished. */
+  async flush(): Promise<void> {
+    this.writeBuffered();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  private writeBuffered(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.buffered.length === 0) return;
+    const rows = this.buffered;
+    this.buffered = [];
     const write = this.llmRequests
-      .insert(record)
+      .insert(rows)
       .then(() => undefined)
       .catch((error: unknown) => {
         this.logger.error(
-          `could not record an LLM request: ${error instanceof Error ? error.message : String(error)}`,
+          `could not record ${rows.length} LLM request(s): ${error instanceof Error ? error.message : String(error)}`,
         );
       })
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
-  }
-
-  /** Resolves once every write started so far has finished. */
-  async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
   /** Retention: one batch of LLM call records older than `cutoff`; returns how many went. */

@@ -1,0 +1,94 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { entityColumns } from '../../core/database/entity-columns';
+import { MessageEventOutbox } from '../events/message-event-outbox';
+import { AppendedUserState, ConversationStore } from './conversation-store.service';
+import { ConversationMessageEntity } from './entities/conversation-message.entity';
+import {
+  AppendedRow,
+  appendMessageSql,
+  appendParameters,
+  ContextColumns,
+  contextColumns,
+  historyOf,
+  memoryOf,
+  NewMessage,
+  readContextSql,
+  StateColumns,
+  TurnHistoryMessage,
+} from './message-statements';
+import type { ConversationMessage } from './memory.types';
+
+/** What a turn's prompt is built from. */
+export interface TurnContext {
+  memory: Record<string, unknown>;
+  /** The last messages before the one being answered, oldest first. */
+  history: TurnHistoryMessage[];
+}
+
+export interface BegunTurn extends TurnContext {
+  message: ConversationMessage;
+  state: AppendedUserState;
+}
+
+/**
+ * The reads and writes of a chat turn, each one statement: beginning a turn stores the user's
+ * message (with its event) and reads the user's state, memory and recent history with it.
+ */
+@Injectable()
+export class TurnContextService {
+  constructor(
+    @InjectRepository(ConversationMessageEntity)
+    messages: Repository<ConversationMessageEntity>,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly conversations: ConversationStore,
+    private readonly outbox: MessageEventOutbox,
+  ) {
+    this.beginSql = appendMessageSql(
+      this.outbox,
+      entityColumns(messages.metadata, 'stored'),
+      contextColumns('$1', '$11'),
+    );
+  }
+
+  private readonly beginSql: string;
+  private readonly readSql = readContextSql();
+
+  /** Stores the user's message and reads what the prompt needs: one round trip. */
+  async begin(message: NewMessage, historyLimit: number): Promise<BegunTurn> {
+    const [row] = await this.txHost.tx.query<Array<AppendedRow & ContextColumns>>(this.beginSql, [
+      ...appendParameters(message, false),
+      Math.max(0, historyLimit),
+    ]);
+    const appended = this.conversations.appended(row!);
+    return { ...appended, memory: memoryOf(row!), history: historyOf(row!) };
+  }
+
+  /**
+   * The state, memory and history of a user without storing anything; `answering` (a stored
+   * message) is left out of the history. State is null for a user never seen.
+   */
+  async read(
+    userId: string,
+    historyLimit: number,
+    answering?: number,
+  ): Promise<TurnContext & { state: AppendedUserState | null }> {
+    const [row] = await this.txHost.tx.query<Array<Partial<StateColumns> & ContextColumns>>(
+      this.readSql,
+      [userId, Math.max(0, historyLimit), answering ?? 0],
+    );
+    const state =
+      row?.stateMode == null
+        ? null
+        : {
+            mode: row.stateMode,
+            reason: row.stateReason ?? null,
+            operator: row.stateOperator ?? null,
+            messageCount: row.stateMessageCount ?? 0,
+          };
+    return { state, memory: memoryOf(row!), history: historyOf(row!) };
+  }
+}
