@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     kind: 'external' as const,
     poolSize: 1,
     connectTimeoutMs: 1,
+    poolWaitMs: 1,
   };
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, database }),

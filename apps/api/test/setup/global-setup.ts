@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
     kind: server.mode === 'embedded' ? 'embedded' : 'external',
     poolSize: 2,
     connectTimeoutMs: 10000,
+    poolWaitMs: 30000,
   };
   await migrateDatabase(target);
 

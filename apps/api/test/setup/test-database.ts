@@ -45,6 +45,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       kind: 'embedded',
       poolSize: 1,
       connectTimeoutMs: 10000,
+      poolWaitMs: 30000,
     };
     await resetEmbedded(target);
     embeddedInUse = true;
@@ -65,6 +66,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       kind: 'external',
       poolSize: 10,
       connectTimeoutMs: 10000,
+      poolWaitMs: 30000,
     },
     drop: () =>
       withClient(adminUrl, (client) =>

@@ -30,6 +30,7 @@ export class AppConfig {
   readonly databaseUrl!: string | undefined;
   readonly databasePoolSize!: number;
   readonly databaseConnectTimeoutMs!: number;
+  readonly databasePoolWaitMs!: number;
   readonly dataDir!: string;
   readonly llmBaseUrl!: string;
   /** True when LLM_BASE_URL was not set: `npm start` then runs the bundled stub. */
@@ -228,6 +229,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): AppConfig {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500)!,
     databaseConnectTimeoutMs: integer('DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600000)!,
+    databasePoolWaitMs: integer('DATABASE_POOL_WAIT_MS', 30000, 100, 600000)!,
     dataDir: path.resolve(cwd, text('DATA_DIR') ?? 'data'),
     llmBaseUrl: (llmBaseUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
     llmBaseUrlIsDefault: text('LLM_BASE_URL') === undefined,

@@ -1,5 +1,5 @@
 import { Logger as NestLogger } from '@nestjs/common';
-import { types as pgTypes } from 'pg';
+import { Client, ClientConfig, types as pgTypes } from 'pg';
 import { DataSource, DataSourceOptions, Logger as TypeOrmLogger } from 'typeorm';
 import { allMigrations } from '@promptdev/migrations';
 import { redact } from '../config/app-config';
@@ -8,6 +8,14 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 // bigint ids and COUNT(*) arrive as numbers, not strings (values stay far below 2^53).
 pgTypes.setTypeParser(pgTypes.builtins.INT8, (value) => Number(value));
+
+function clientWithConnectTimeout(connectTimeoutMs: number): typeof Client {
+  return class extends Client {
+    constructor(config?: ClientConfig) {
+      super({ ...config, connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
+}
 
 class TypeOrmToNestLogger implements TypeOrmLogger {
   private readonly logger = new NestLogger('Database');
@@ -52,7 +60,10 @@ export function dataSourceOptions(
     extra: {
       max: target.poolSize,
       idleTimeoutMillis: 30000,
-      connectionTimeoutMillis: target.connectTimeoutMs,
+      // pg-pool has one timeout for connecting and for waiting in its queue: the queue gets
+      // the longer wait (a burst of turns is not an outage), each connection its own timeout.
+      connectionTimeoutMillis: Math.max(target.poolWaitMs, target.connectTimeoutMs),
+      Client: clientWithConnectTimeout(target.connectTimeoutMs),
     },
   };
 }

@@ -4,10 +4,11 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { DataSource } from 'typeorm';
-import { DatabaseTarget } from './database-target';
+import { DATABASE_TARGET, DatabaseTarget } from './database-target';
 import { dataSourceOptions, openDataSource } from './data-source-options';
+import { PreparedStatements } from './prepared-statements';
 
-export const DATABASE_TARGET = 'DATABASE_TARGET';
+export { DATABASE_TARGET };
 
 @Global()
 @Module({})
@@ -32,8 +33,8 @@ export class DatabaseModule {
           ],
         }),
       ],
-      providers: [{ provide: DATABASE_TARGET, useValue: target }],
-      exports: [DATABASE_TARGET],
+      providers: [{ provide: DATABASE_TARGET, useValue: target }, PreparedStatements],
+      exports: [DATABASE_TARGET, PreparedStatements],
     };
   }
 }

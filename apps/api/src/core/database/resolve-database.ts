@@ -10,7 +10,10 @@ export interface ResolvedDatabase {
 
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL persisted under DATA_DIR/pg. */
 export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
-  const common = { connectTimeoutMs: config.databaseConnectTimeoutMs };
+  const common = {
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    poolWaitMs: config.databasePoolWaitMs,
+  };
   if (config.databaseUrl) {
     return {
       target: {

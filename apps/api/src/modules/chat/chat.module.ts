@@ -8,6 +8,7 @@ import { TelemetryModule } from '../telemetry/telemetry.module';
 import { ChatController } from './chat.controller';
 import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatService } from './chat.service';
+import { HaltWatch } from './halt-watch';
 
 /** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
 @Module({
@@ -20,6 +21,6 @@ import { ChatService } from './chat.service';
     GuardrailsModule,
   ],
   controllers: [ChatController],
-  providers: [ChatService, ChatIdempotencyService],
+  providers: [ChatService, ChatIdempotencyService, HaltWatch],
 })
 export class ChatModule {}

@@ -6,7 +6,6 @@ import { buildLlmMessages, llmParamsOf } from '../context/prompt-messages';
 import { TemplateRenderError } from '../context/template-error';
 import { TemplateRenderer } from '../context/template-renderer';
 import { DEFAULT_HISTORY_LIMIT } from '../context/template-variables';
-import { EventsService } from '../events/events.service';
 import { ActiveGuardrailConfig } from '../guardrails/guardrail-cache';
 import { GuardrailEngine, GuardrailFiring, ScanStep } from '../guardrails/guardrail-engine';
 import { GuardrailBlockedError } from '../guardrails/guardrails.errors';
@@ -35,6 +34,7 @@ import {
   TemplateRenderFailedError,
   ReplayedOutcomeError,
 } from './chat.errors';
+import { HaltWatch } from './halt-watch';
 import { ChatIdempotencyService, outcomeOfError, StoredOutcome } from './chat-idempotency.service';
 
 export interface ChatInput {
@@ -138,13 +138,13 @@ export class ChatService {
     private readonly config: AppConfig,
     private readonly conversations: ConversationStore,
     private readonly turns: TurnContextService,
+    private readonly haltWatch: HaltWatch,
     private readonly userState: UserStateService,
     private readonly prompts: TemplateResolver,
     private readonly context: PromptContextService,
     private readonly renderer: TemplateRenderer,
     private readonly llm: LlmClient,
     private readonly telemetry: TelemetryService,
-    private readonly events: EventsService,
     private readonly metrics: MetricsService,
     private readonly guardrails: GuardrailsService,
     private readonly engine: GuardrailEngine,
@@ -308,15 +308,7 @@ export class ChatService {
     // A halt that lands mid-stream stops the reply at once (on any instance, via its event).
     // Watched from before the halt check in prepare, so no halt can land unseen in between.
     const halt = new AbortController();
-    const stopWatching = this.events.subscribe((event) => {
-      if (
-        event.type === 'user.state_changed' &&
-        event.user_id === input.userId &&
-        event.data.halted === true
-      ) {
-        halt.abort();
-      }
-    });
+    const stopWatching = this.haltWatch.watch(input.userId, () => halt.abort());
     let turn: PreparedTurn;
     try {
       turn = await this.prepare(input, options, references, storedMessageId);

@@ -17,6 +17,7 @@ import {
 } from './message-statements';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
+import { PreparedStatements } from '../../core/database/prepared-statements';
 import { clampLimit, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError } from './memory.errors';
 import { decodeMessageCursor, encodeMessageCursor } from './pagination';
@@ -59,9 +60,13 @@ export class ConversationStore {
     private readonly audit: AuditService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly outbox: MessageEventOutbox,
+    private readonly statements: PreparedStatements,
   ) {}
 
-  private readonly storedColumns = entityColumns(this.messages.metadata, 'stored');
+  private readonly appendSql = appendMessageSql(
+    this.outbox,
+    entityColumns(this.messages.metadata, 'stored'),
+  );
 
   /**
    * Stores the message, counts it in the user's state (creating the user on their first
@@ -81,8 +86,9 @@ export class ConversationStore {
     message: NewMessage,
     { hideIfHalted = false }: { hideIfHalted?: boolean } = {},
   ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
-    const [row] = await this.txHost.tx.query<AppendedRow[]>(
-      appendMessageSql(this.outbox, this.storedColumns),
+    const [row] = await this.statements.query<AppendedRow>(
+      'conversation_append',
+      this.appendSql,
       appendParameters(message, hideIfHalted),
     );
     return this.appended(row!);

@@ -1,9 +1,8 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
+import { PreparedStatements } from '../../core/database/prepared-statements';
 import { MessageEventOutbox } from '../events/message-event-outbox';
 import { AppendedUserState, ConversationStore } from './conversation-store.service';
 import { ConversationMessageEntity } from './entities/conversation-message.entity';
@@ -43,7 +42,7 @@ export class TurnContextService {
   constructor(
     @InjectRepository(ConversationMessageEntity)
     messages: Repository<ConversationMessageEntity>,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly statements: PreparedStatements,
     private readonly conversations: ConversationStore,
     private readonly outbox: MessageEventOutbox,
   ) {
@@ -59,10 +58,11 @@ export class TurnContextService {
 
   /** Stores the user's message and reads what the prompt needs: one round trip. */
   async begin(message: NewMessage, historyLimit: number): Promise<BegunTurn> {
-    const [row] = await this.txHost.tx.query<Array<AppendedRow & ContextColumns>>(this.beginSql, [
-      ...appendParameters(message, false),
-      Math.max(0, historyLimit),
-    ]);
+    const [row] = await this.statements.query<AppendedRow & ContextColumns>(
+      'chat_turn_begin',
+      this.beginSql,
+      [...appendParameters(message, false), Math.max(0, historyLimit)],
+    );
     const appended = this.conversations.appended(row!);
     return { ...appended, memory: memoryOf(row!), history: historyOf(row!) };
   }
@@ -76,7 +76,8 @@ export class TurnContextService {
     historyLimit: number,
     answering?: number,
   ): Promise<TurnContext & { state: AppendedUserState | null }> {
-    const [row] = await this.txHost.tx.query<Array<Partial<StateColumns> & ContextColumns>>(
+    const [row] = await this.statements.query<Partial<StateColumns> & ContextColumns>(
+      'chat_turn_read',
       this.readSql,
       [userId, Math.max(0, historyLimit), answering ?? 0],
     );
