@@ -8,6 +8,10 @@ import { TelemetryModule } from '../telemetry/telemetry.module';
 import { ChatController } from './chat.controller';
 import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatService } from './chat.service';
+import { TurnPreparer } from './turn-preparation.service';
+import { TurnRecorder } from './turn-recorder.service';
+import { TurnReferenceResolver } from './turn-references.service';
+import { TurnStreamer } from './turn-streamer.service';
 
 /** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
 @Module({
@@ -20,6 +24,13 @@ import { ChatService } from './chat.service';
     GuardrailsModule,
   ],
   controllers: [ChatController],
-  providers: [ChatService, ChatIdempotencyService],
+  providers: [
+    ChatService,
+    ChatIdempotencyService,
+    TurnReferenceResolver,
+    TurnPreparer,
+    TurnRecorder,
+    TurnStreamer,
+  ],
 })
 export class ChatModule {}
