@@ -9,6 +9,10 @@ import { ChatController } from './chat.controller';
 import { ChatIdempotencyService } from './chat-idempotency.service';
 import { ChatService } from './chat.service';
 import { HaltWatch } from './halt-watch';
+import { TurnPreparer } from './turn-preparation.service';
+import { TurnRecorder } from './turn-recorder.service';
+import { TurnReferenceResolver } from './turn-references.service';
+import { TurnStreamer } from './turn-streamer.service';
 
 /** The orchestrator of a chat turn; depends on the other modules, none depends on it. */
 @Module({
@@ -21,6 +25,14 @@ import { HaltWatch } from './halt-watch';
     GuardrailsModule,
   ],
   controllers: [ChatController],
-  providers: [ChatService, ChatIdempotencyService, HaltWatch],
+  providers: [
+    ChatService,
+    ChatIdempotencyService,
+    TurnReferenceResolver,
+    TurnPreparer,
+    TurnRecorder,
+    TurnStreamer,
+    HaltWatch,
+  ],
 })
 export class ChatModule {}
