@@ -8,6 +8,8 @@ import { PGlite } from '@electric-sql/pglite';
 import {
   call,
   cpuMs,
+  cpuMsOfProcesses,
+  machineBusyMs,
   llmBody,
   percentile,
   scrapeMetrics,
@@ -69,15 +71,31 @@ export async function sequential(ctx) {
   const seqUsers = users('seq-', 10);
   const chat = [];
   const llm = [];
+  let apiCpu = 0;
   for (let index = 0; index < turns; index += 1) {
+    const cpuBefore = cpuMs(api.pid);
     chat.push(await timedPost(`${api.base}/chat`, chatBody(seqUsers[index % 10], index)));
+    apiCpu += cpuMs(api.pid) - cpuBefore;
     llm.push(await timedPost(`${stub.url}/v1/chat/completions`, llmBody()));
   }
+  // The floor under "added": a turn makes two database round trips (store the message and
+  // read its context; store the reply), each at least one bare round trip.
+  const roundTrips = await withClient(ctx.databaseUrl, async (client) => {
+    const samples = [];
+    for (let index = 0; index < ctx.count(1000, 50); index += 1) {
+      const started = performance.now();
+      await client.query('SELECT 1');
+      samples.push(performance.now() - started);
+    }
+    return samples;
+  });
   ctx.row('turns', turns, '');
   ctx.row('POST /chat p50', ms(percentile(chat, 50)), 'ms');
   ctx.row('stub call p50', ms(percentile(llm, 50)), 'ms');
   ctx.row('added p50', ms(percentile(chat, 50) - percentile(llm, 50)), 'ms', ['<=', 1.5]);
   ctx.row('added p99', ms(percentile(chat, 99) - percentile(llm, 99)), 'ms', ['<=', 5]);
+  ctx.row('API CPU per turn, one at a time', ms(apiCpu / turns), 'ms');
+  ctx.row('PostgreSQL round trip p50 (SELECT 1)', ms(percentile(roundTrips, 50)), 'ms');
 }
 
 /**
@@ -88,6 +106,12 @@ export async function concurrent(ctx) {
   const { api, stub } = ctx;
   const connections = 64;
   const cpuBefore = cpuMs(api.pid);
+  const otherBefore = {
+    stub: cpuMs(stub.pid),
+    postgres: cpuMsOfProcesses('postgres'),
+    loadGenerator: process.cpuUsage(),
+    machine: machineBusyMs(),
+  };
   const turns = await load({
     url: api.base,
     path: '/chat',
@@ -96,6 +120,14 @@ export async function concurrent(ctx) {
     body: (user, index) => chatBody(`load-${user}`, index),
   }).result;
   const cpu = cpuMs(api.pid) - cpuBefore;
+  const generator = process.cpuUsage(otherBefore.loadGenerator);
+  const perTurn = (value) => ms(value / Math.max(1, turns.ok));
+  const costs = {
+    stub: perTurn(cpuMs(stub.pid) - otherBefore.stub),
+    postgres: perTurn(cpuMsOfProcesses('postgres') - otherBefore.postgres),
+    load_generator: perTurn((generator.user + generator.system) / 1000),
+    machine: perTurn(machineBusyMs() - otherBefore.machine),
+  };
   const direct = await load({
     url: stub.url,
     path: '/v1/chat/completions',
@@ -113,7 +145,15 @@ export async function concurrent(ctx) {
   ctx.row('added p99', ms(p(turns.latencies, 99) - p(direct.latencies, 99)), 'ms', ['<=', 20]);
   ctx.row('errors (non-2xx or failed)', turns.failed + turns.errors, '', ['<=', 0]);
   ctx.row('API CPU per turn', ms(cpu / Math.max(1, turns.ok)), 'ms');
-  ctx.detail({ statuses: turns.statuses, stub_per_second: Math.round(direct.perSecond) });
+  // Where the machine's CPU goes per turn: the ceiling on turns/s is cores * 1000 / machine.
+  ctx.row('PostgreSQL CPU per turn', costs.postgres, 'ms');
+  ctx.row('stub + load generator CPU per turn', ms(costs.stub + costs.load_generator), 'ms');
+  ctx.row('machine CPU per turn (all processes)', costs.machine, 'ms');
+  ctx.detail({
+    statuses: turns.statuses,
+    stub_per_second: Math.round(direct.perSecond),
+    cpu_ms_per_turn: { api: perTurn(cpu), ...costs },
+  });
 }
 
 /** 3. Time to the first streamed token, one stream at a time, against the stub's own. */

@@ -6,16 +6,19 @@ import {
 } from '../../src/modules/prompts/prompts.errors';
 import { EventsService } from '../../src/modules/events/events.service';
 import { PromptsService } from '../../src/modules/prompts/prompts.service';
+import { TemplateResolver } from '../../src/modules/prompts/template-resolver.service';
 import { aTemplateName } from '../factories/templates';
 import { startTestApp, TestApp } from '../setup/test-app';
 
 describe('PromptsService against PostgreSQL', () => {
   let api: TestApp;
   let prompts: PromptsService;
+  let resolver: TemplateResolver;
 
   beforeAll(async () => {
     api = await startTestApp();
     prompts = api.app.get(PromptsService);
+    resolver = api.app.get(TemplateResolver);
   });
   afterAll(() => api.close());
 
@@ -28,8 +31,8 @@ describe('PromptsService against PostgreSQL', () => {
 
   // Runs first: the database starts without templates.
   it('has no template to chat with before one exists (503 no_template)', async () => {
-    await expect(prompts.resolveForChat()).rejects.toBeInstanceOf(NoTemplateError);
-    await expect(prompts.resolveForChat()).rejects.toMatchObject({
+    await expect(resolver.resolveForChat()).rejects.toBeInstanceOf(NoTemplateError);
+    await expect(resolver.resolveForChat()).rejects.toMatchObject({
       status: 503,
       code: 'no_template',
     });
@@ -112,7 +115,7 @@ describe('PromptsService against PostgreSQL', () => {
     const current = await defaultIds();
     expect(current).toHaveLength(1);
     expect(ids).toContain(current[0]);
-    const resolved = await prompts.resolveForChat();
+    const resolved = await resolver.resolveForChat();
     expect(resolved.id).toBe(current[0]);
   });
 
@@ -124,7 +127,7 @@ describe('PromptsService against PostgreSQL', () => {
         updatedBy: 'bob',
         config: { temperature: 0.3, history_limit: 4 },
       });
-      expect(await prompts.resolveForChat(template.name)).toEqual({
+      expect(await resolver.resolveForChat(template.name)).toEqual({
         id: template.id,
         name: template.name,
         version: 2,
@@ -132,19 +135,19 @@ describe('PromptsService against PostgreSQL', () => {
         config: { temperature: 0.3, history_limit: 4 },
       });
       await prompts.setDefault(template.id);
-      expect((await prompts.resolveForChat()).id).toBe(template.id);
+      expect((await resolver.resolveForChat()).id).toBe(template.id);
     });
 
     it('answers unknown names with 404 and inactive templates with 409', async () => {
-      await expect(prompts.resolveForChat('no-such-template')).rejects.toBeInstanceOf(
+      await expect(resolver.resolveForChat('no-such-template')).rejects.toBeInstanceOf(
         TemplateNotFoundError,
       );
       const { template } = await create();
       await prompts.setActive(template.id, false);
-      await expect(prompts.resolveForChat(template.name)).rejects.toBeInstanceOf(
+      await expect(resolver.resolveForChat(template.name)).rejects.toBeInstanceOf(
         TemplateInactiveError,
       );
-      await expect(prompts.resolveForChat(template.name)).rejects.toMatchObject({
+      await expect(resolver.resolveForChat(template.name)).rejects.toMatchObject({
         status: 409,
         code: 'template_inactive',
       });
@@ -154,26 +157,26 @@ describe('PromptsService against PostgreSQL', () => {
       const { template } = await create(aTemplateName('cached'), 'Cached one');
       // Its own template.changed event also drops the cache: let it arrive first.
       await api.app.get(EventsService).settle();
-      expect((await prompts.resolveForChat(template.name)).content).toBe('Cached one');
+      expect((await resolver.resolveForChat(template.name)).content).toBe('Cached one');
 
       // A change made behind the service's back (as another instance would) is not seen...
       await api.sql('UPDATE prompt_version_history SET content = $1 WHERE template_id = $2', [
         'Changed elsewhere',
         template.id,
       ]);
-      expect((await prompts.resolveForChat(template.name)).content).toBe('Cached one');
+      expect((await resolver.resolveForChat(template.name)).content).toBe('Cached one');
       // ...until the cache is invalidated, as the events module will do.
-      prompts.invalidateCache();
-      expect((await prompts.resolveForChat(template.name)).content).toBe('Changed elsewhere');
+      resolver.invalidateCache();
+      expect((await resolver.resolveForChat(template.name)).content).toBe('Changed elsewhere');
 
       // Changes through the service invalidate at once.
       await prompts.updateTemplate(template.id, { content: 'Updated here', updatedBy: 'bob' });
-      expect(await prompts.resolveForChat(template.name)).toMatchObject({
+      expect(await resolver.resolveForChat(template.name)).toMatchObject({
         version: 2,
         content: 'Updated here',
       });
       await prompts.setActive(template.id, false);
-      await expect(prompts.resolveForChat(template.name)).rejects.toBeInstanceOf(
+      await expect(resolver.resolveForChat(template.name)).rejects.toBeInstanceOf(
         TemplateInactiveError,
       );
     });

@@ -19,7 +19,7 @@ import {
 import { assertValidTemplateConfig } from './template-config';
 import { diffTemplateVersions, TemplateDiff } from './template-diff';
 import { TemplateLookup } from './template-lookup';
-import { ResolvedTemplate, TemplateResolver } from './template-resolver.service';
+import { TemplateResolver } from './template-resolver.service';
 
 export interface TemplateWithVersion {
   template: TemplateEntity;
@@ -95,15 +95,6 @@ export class PromptsService {
     private readonly lookup: TemplateLookup,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
-
-  /** The resolver's, kept here for callers that hold this service. */
-  resolveForChat(templateName?: string): Promise<ResolvedTemplate> {
-    return this.resolver.resolveForChat(templateName);
-  }
-
-  invalidateCache(): void {
-    this.resolver.invalidateCache();
-  }
 
   async listTemplates({
     includeInactive = false,
