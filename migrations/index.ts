@@ -7,6 +7,7 @@ import { Events1764500000000 } from './1764500000000-events';
 import { Auth1764610000000 } from './1764610000000-auth';
 import { ChatIdempotency1764650000000 } from './1764650000000-chat-idempotency';
 import { AuditLog1764700000000 } from './1764700000000-audit-log';
+import { DropUnusedIndexes1764800000000 } from './1764800000000-drop-unused-indexes';
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const allMigrations = [
@@ -19,4 +20,5 @@ export const allMigrations = [
   Auth1764610000000,
   ChatIdempotency1764650000000,
   AuditLog1764700000000,
+  DropUnusedIndexes1764800000000,
 ];
