@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { isDatabaseUnavailable } from '../../core/database/database-errors';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { MetricsService } from '../metrics/metrics.service';
 import { LlmRequestEntity } from './entities/llm-request.entity';
@@ -21,6 +22,13 @@ export class TelemetryService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Telemetry');
   private readonly pending = new Set<Promise<void>>();
   private buffered: LlmRequestRecord[] = [];
+  /** [property, column] of every column a record sets (not the id, not created_at). */
+  private readonly columns = this.llmRequests.metadata.columns
+    .filter((column) => !column.isGenerated && !column.isCreateDate)
+    .map((column) => [column.propertyName as keyof LlmRequestRecord, column.databaseName] as const);
+  private readonly insertSql = `INSERT INTO llm_requests (${this.columns.map(([, c]) => c).join(', ')})
+     SELECT ${this.columns.map(([, c]) => c).join(', ')}
+       FROM json_populate_recordset(NULL::llm_requests, $1::json)`;
   private batchTimer?: NodeJS.Timeout;
 
   constructor(
@@ -51,16 +59,30 @@ export class TelemetryService implements BeforeApplicationShutdown {
     if (this.buffered.length === 0) return;
     const rows = this.buffered;
     this.buffered = [];
-    const write = this.llmRequests
-      .insert(rows)
-      .then(() => undefined)
+    const write = this.insert(rows)
+      .catch(async (error: unknown) => {
+        // One bad row must not cost the batch: each row again, alone (unless the database is
+        // away, when they would all fail the same way).
+        if (rows.length === 1 || isDatabaseUnavailable(error)) throw error;
+        const results = await Promise.allSettled(rows.map((row) => this.insert([row])));
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      })
       .catch((error: unknown) => {
         this.logger.error(
-          `could not record ${rows.length} LLM request(s): ${error instanceof Error ? error.message : String(error)}`,
+          `could not record LLM request(s): ${error instanceof Error ? error.message : String(error)}`,
         );
       })
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
+  }
+
+  /** One statement for the batch, its rows as one JSON parameter. */
+  private async insert(rows: LlmRequestRecord[]): Promise<void> {
+    const values = rows.map((row) =>
+      Object.fromEntries(this.columns.map(([property, column]) => [column, row[property]])),
+    );
+    await this.llmRequests.query(this.insertSql, [JSON.stringify(values)]);
   }
 
   /** Retention: one batch of LLM call records older than `cutoff`; returns how many went. */
