@@ -3,7 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { EventsService } from '../../src/modules/events/events.service';
 import type { LiveEvent } from '../../src/modules/events/events.types';
 import { ConversationStore } from '../../src/modules/memory/conversation-store.service';
-import { aMessage, aUserId } from '../factories/memory';
+import { aMessage, aUserId, anOperatorNote } from '../factories/memory';
 import { eventually } from '../setup/sse';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -32,6 +32,13 @@ describe('message.created events of stored messages', () => {
     received.filter(
       (event) => event.type === 'message.created' && event.data.message_id === messageId,
     );
+  /** Waits until the message's event has been delivered, once. */
+  const deliveredOnce = (messageId: number) =>
+    eventually(async () => {
+      const events = eventsOf(messageId);
+      expect(events).toHaveLength(1);
+      return events[0]!;
+    });
 
   it('is delivered by the time append returns, with the content and every field', async () => {
     const userId = aUserId('events');
@@ -71,14 +78,7 @@ describe('message.created events of stored messages', () => {
   it('carries an operator note’s fields and the interrupted and withheld flags when set', async () => {
     const userId = aUserId('events');
     const note = await conversations.append(
-      aMessage(userId, {
-        role: 'system',
-        source: 'operator',
-        operator: 'ann',
-        content: '[Operator: ann] be kind',
-        visibleToUser: false,
-        metadata: { other: 'not copied' },
-      }),
+      anOperatorNote(userId, { metadata: { other: 'not copied' } }),
     );
     expect(eventsOf(note.id).map((event) => event.data)).toEqual([
       {
@@ -115,11 +115,7 @@ describe('message.created events of stored messages', () => {
       messageId = (await conversations.append(aMessage(userId, { content: 'committed later' }))).id;
       expect(eventsOf(messageId)).toEqual([]);
     });
-    const delivered = await eventually(async () => {
-      const events = eventsOf(messageId);
-      expect(events).toHaveLength(1);
-      return events[0]!;
-    });
+    const delivered = await deliveredOnce(messageId);
     expect(delivered.data).toMatchObject({ message_id: messageId, content: 'committed later' });
     await api.app.get(EventsService).settle();
     expect(eventsOf(messageId)).toHaveLength(1);
@@ -139,16 +135,12 @@ describe('message.created events of stored messages', () => {
       );
       laterId = later.id;
       // Held for the lower, uncommitted id at first; the catch-up then lets it go alone.
-      await eventually(async () => expect(eventsOf(laterId)).toHaveLength(1));
+      await deliveredOnce(laterId);
       await api.app.get(EventsService).settle();
       expect(eventsOf(messageId)).toEqual([]);
     });
     expect(messageId).toBeLessThan(laterId);
-    const delivered = await eventually(async () => {
-      const events = eventsOf(messageId);
-      expect(events).toHaveLength(1);
-      return events[0]!;
-    });
+    const delivered = await deliveredOnce(messageId);
     expect(delivered.data).toMatchObject({ message_id: messageId, content: 'still open' });
     expect(eventsOf(laterId)[0]!.data).toMatchObject({ content: 'committed first' });
   });
@@ -164,7 +156,7 @@ describe('message.created events of stored messages', () => {
     ).rejects.toBeInstanceOf(RolledBack);
     // A later message is delivered: the events service moved past the rolled-back id.
     const after = await conversations.append(aMessage(userId));
-    await eventually(async () => expect(eventsOf(after.id)).toHaveLength(1));
+    await deliveredOnce(after.id);
     await api.app.get(EventsService).settle();
     expect(eventsOf(messageId)).toEqual([]);
     expect(await api.sql('SELECT 1 FROM conversation_history WHERE id = $1', [messageId])).toEqual(

@@ -2,7 +2,7 @@ import { ConversationStore } from '../../src/modules/memory/conversation-store.s
 import { MemoryService } from '../../src/modules/memory/memory.service';
 import { EXCLUDED_FROM_PROMPT } from '../../src/modules/memory/message-statements';
 import { TurnContextService } from '../../src/modules/memory/turn-context.service';
-import { aMessage, aUserId, jsonValuesOfEveryKind } from '../factories/memory';
+import { aMessage, aUserId, anOperatorNote, jsonValuesOfEveryKind } from '../factories/memory';
 import { startTestApp, TestApp } from '../setup/test-app';
 
 describe('a chat turn’s context against PostgreSQL', () => {
@@ -27,15 +27,7 @@ describe('a chat turn’s context against PostgreSQL', () => {
     const reply = await conversations.append(
       aMessage(userId, { role: 'assistant', source: 'llm', content: 'Hi 🌊 "there"' }),
     );
-    const note = await conversations.append(
-      aMessage(userId, {
-        role: 'system',
-        source: 'operator',
-        operator: 'ann',
-        content: '[Operator: ann] be kind',
-        visibleToUser: false,
-      }),
-    );
+    const note = await conversations.append(anOperatorNote(userId));
     await conversations.append(
       aMessage(userId, { metadata: { blocked: true, [EXCLUDED_FROM_PROMPT]: true } }),
     );
