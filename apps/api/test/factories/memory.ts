@@ -43,6 +43,18 @@ export function aMessage(userId: string, overrides: Partial<NewMessage> = {}): N
   };
 }
 
+/** An operator's note: the AI sees it, the end user does not. */
+export function anOperatorNote(userId: string, overrides: Partial<NewMessage> = {}): NewMessage {
+  return aMessage(userId, {
+    role: 'system',
+    source: 'operator',
+    operator: 'ann',
+    content: '[Operator: ann] be kind',
+    visibleToUser: false,
+    ...overrides,
+  });
+}
+
 /** Everything the memory module stores, to prove a rejected request changed nothing. */
 export async function storedMemoryRows(api: TestApp): Promise<Record<string, unknown[]>> {
   return {

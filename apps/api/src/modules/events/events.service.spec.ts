@@ -121,3 +121,151 @@ describe('EventsService streams', () => {
     expect(sent).toEqual([]);
   });
 });
+
+/**
+ * An events table shared with other writers: rows become visible when the test commits them,
+ * and the next catch-up read can be held open to see what arrives meanwhile.
+ */
+function sharedEventsTable() {
+  const committed = new Map<number, { id: number; type: string; user_id: string; data: object }>();
+  const reads: number[] = [];
+  let gate: Promise<void> | undefined;
+  let heldReads = 0;
+  const query = async (sql: string, parameters: unknown[] = []): Promise<unknown[]> => {
+    if (!sql.includes('FROM events e')) return [];
+    if (gate) {
+      heldReads += 1;
+      await gate;
+    }
+    const visible = [...committed.values()].sort((a, b) => a.id - b.id);
+    if (sql.includes('ANY($1')) {
+      const ids = parameters[0] as number[];
+      return visible.filter((row) => ids.includes(row.id)).map(withTime);
+    }
+    const after = parameters[0] as number;
+    reads.push(after);
+    return visible
+      .filter((row) => row.id > after)
+      .slice(0, parameters[1] as number)
+      .map(withTime);
+  };
+  const withTime = (row: object) => ({ ...row, created_at: new Date() });
+  return {
+    dataSource: { query } as unknown as DataSource,
+    reads,
+    heldReads: () => heldReads,
+    commit: (id: number) =>
+      committed.set(id, {
+        id,
+        type: 'message.created',
+        user_id: 'u',
+        data: { message_id: 100 + id, role: 'user' },
+      }),
+    holdReads: () => {
+      let release!: () => void;
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+  };
+}
+
+async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('EventsService local delivery', () => {
+  const config = { eventsPollMs: 60_000, eventsRetentionHours: 24 } as AppConfig;
+  const target = { kind: 'embedded' } as unknown as DatabaseTarget;
+  // What another instance stored is read back with its content.
+  const conversations = {
+    contentsOf: async (ids: number[]) => new Map(ids.map((id) => [id, `read ${id}`])),
+  } as unknown as ConversationStore;
+
+  function setUp() {
+    const table = sharedEventsTable();
+    const outbox = new MessageEventOutbox();
+    const service = new EventsService(table.dataSource, config, target, conversations, outbox);
+    const received: Array<{ id: number; content: unknown }> = [];
+    service.subscribe((event) => received.push({ id: event.id, content: event.data.content }));
+    // This instance stored (and committed) event `id`.
+    const storedHere = (id: number) => {
+      table.commit(id);
+      outbox.stored('u', `own ${id}`, {
+        eventId: id,
+        eventData: { message_id: 100 + id, role: 'user' },
+        eventCreatedAt: new Date(),
+      });
+    };
+    const ids = () => received.map((event) => event.id);
+    return { table, service, received, storedHere, ids };
+  }
+
+  it('delivers its own events at once, in id order, holding one that came early', async () => {
+    const { table, service, received, storedHere, ids } = setUp();
+    storedHere(1);
+    expect(received).toEqual([{ id: 1, content: 'own 1' }]);
+    storedHere(3);
+    expect(ids()).toEqual([1]);
+    storedHere(2);
+    expect(received).toEqual([
+      { id: 1, content: 'own 1' },
+      { id: 2, content: 'own 2' },
+      { id: 3, content: 'own 3' },
+    ]);
+    // Nothing is missing any more: the delayed catch-up finds nothing to read.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(table.reads).toEqual([]);
+    await service.settle();
+    expect(ids()).toEqual([1, 2, 3]);
+  });
+
+  it('reads an id stored elsewhere after a short delay, then delivers the held ones after it', async () => {
+    const { table, received, storedHere, ids } = setUp();
+    storedHere(1);
+    table.commit(2); // another instance's event: it never arrives here but through the table
+    storedHere(4);
+    storedHere(3);
+    expect(ids()).toEqual([1]);
+    await until(() => received.length === 4);
+    expect(received).toEqual([
+      { id: 1, content: 'own 1' },
+      { id: 2, content: 'read 102' },
+      { id: 3, content: 'own 3' },
+      { id: 4, content: 'own 4' },
+    ]);
+  });
+
+  it('moves past an id that is never committed (rolled back) once the catch-up finds a higher one', async () => {
+    const { service, storedHere, ids } = setUp();
+    storedHere(1);
+    storedHere(3);
+    await until(() => ids().length === 2);
+    expect(ids()).toEqual([1, 3]);
+    storedHere(4);
+    await service.settle();
+    expect(ids()).toEqual([1, 3, 4]);
+  });
+
+  it('skips rows a catch-up reads that were delivered locally while it read', async () => {
+    const { table, service, storedHere, ids } = setUp();
+    storedHere(1);
+    const release = table.holdReads();
+    storedHere(3);
+    // The catch-up for the missing 2 is reading; 2 arrives here meanwhile.
+    await until(() => table.heldReads() === 1);
+    expect(ids()).toEqual([1]);
+    storedHere(2);
+    expect(ids()).toEqual([1, 2, 3]);
+    release();
+    await service.settle();
+    storedHere(4);
+    expect(ids()).toEqual([1, 2, 3, 4]);
+  });
+});
