@@ -77,13 +77,14 @@ describe('LLM call records, written in batches', () => {
 
   it(`writes ${BATCH_ROWS} waiting rows at once, without waiting for the timer`, async () => {
     const userId = aUserId('full');
-    const insert = jest.spyOn(llmRequests, 'insert');
+    const insert = jest.spyOn(llmRequests, 'query');
+    const rowsOf = (call: unknown[]) => (JSON.parse((call[1] as string[])[0]!) as unknown[]).length;
     for (let index = 0; index < BATCH_ROWS; index += 1) {
       telemetry.recordLlmRequest(anLlmCall(userId));
     }
     // Started synchronously by the row that filled the batch.
     expect(insert).toHaveBeenCalledTimes(1);
-    expect(insert.mock.calls[0]![0]).toHaveLength(BATCH_ROWS);
+    expect(rowsOf(insert.mock.calls[0]!)).toBe(BATCH_ROWS);
     telemetry.recordLlmRequest(anLlmCall(userId));
     expect(insert).toHaveBeenCalledTimes(1);
     await telemetry.flush();
@@ -115,6 +116,21 @@ describe('LLM call records, written in batches', () => {
       [userId],
     );
     expect(rows).toEqual([{ request_id: 'before' }, { request_id: 'after' }]);
+  });
+
+  it('stores the good rows of a batch that holds a refused one, and logs that one', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error');
+    const userId = aUserId('mixed');
+    telemetry.recordLlmRequest(anLlmCall(userId, { requestId: 'good-1' }));
+    telemetry.recordLlmRequest(anLlmCall(userId, { api: 'x'.repeat(17), requestId: 'bad' }));
+    telemetry.recordLlmRequest(anLlmCall(userId, { requestId: 'good-2' }));
+    await expect(telemetry.flush()).resolves.toBeUndefined();
+    expect(error).toHaveBeenCalledWith(expect.stringContaining('could not record 1 LLM request'));
+    const rows = await api.sql(
+      'SELECT request_id FROM llm_requests WHERE user_id = $1 ORDER BY request_id',
+      [userId],
+    );
+    expect(rows).toEqual([{ request_id: 'good-1' }, { request_id: 'good-2' }]);
   });
 
   it('logs a batch written while the table is away, and stores the next ones', async () => {

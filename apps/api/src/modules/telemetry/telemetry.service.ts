@@ -63,18 +63,19 @@ export class TelemetryService implements BeforeApplicationShutdown {
       .catch(async (error: unknown) => {
         // One bad row must not cost the batch: each row again, alone (unless the database is
         // away, when they would all fail the same way).
-        if (rows.length === 1 || isDatabaseUnavailable(error)) throw error;
+        if (rows.length === 1 || isDatabaseUnavailable(error)) return this.failed(rows, error);
         const results = await Promise.allSettled(rows.map((row) => this.insert([row])));
-        const failed = results.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-      })
-      .catch((error: unknown) => {
-        this.logger.error(
-          `could not record LLM request(s): ${error instanceof Error ? error.message : String(error)}`,
-        );
+        const refused = results.filter((result) => result.status === 'rejected');
+        if (refused.length > 0) this.failed(refused, refused[0]!.reason);
       })
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
+  }
+
+  private failed(rows: readonly unknown[], error: unknown): void {
+    this.logger.error(
+      `could not record ${rows.length} LLM request(s): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 
   /** One statement for the batch, its rows as one JSON parameter. */
