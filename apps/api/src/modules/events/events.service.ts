@@ -24,8 +24,8 @@ const BATCH_SIZE = 500;
 const GAP_WAIT_MS = 10_000;
 const MAX_TRACKED_GAPS = 1000;
 const REPLAY_PAGE = 500;
-// A NOTIFY (or a local event that arrived out of order) waits this long before a catch-up
-// reads the table: the event may be this instance's own, about to be delivered without one.
+// A NOTIFY that may be for this instance's own event (it is storing events right now), or a
+// local event that arrived out of order, waits this long before a catch-up reads the table.
 const CATCH_UP_DELAY_MS = 5;
 /** New events a stream holds while it replays; a stream that falls further behind ends. */
 export const MAX_HELD_EVENTS = 1000;
@@ -71,7 +71,7 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly config: AppConfig,
     @Inject(DATABASE_TARGET) private readonly target: DatabaseTarget,
     private readonly conversations: ConversationStore,
-    outbox: MessageEventOutbox,
+    private readonly outbox: MessageEventOutbox,
   ) {
     outbox.onStored((event) => this.deliverLocal(event));
   }
@@ -88,7 +88,9 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
         const id = Number(payload);
         if (id <= this.lastDelivered) return;
         this.highestKnown = Math.max(this.highestKnown, id);
-        this.wakeSoon();
+        // Ours, delivered in a moment, only if this instance is storing events right now.
+        if (this.outbox.writesInFlight > 0) this.wakeSoon();
+        else this.wake();
       });
       await this.listener.start();
     }
@@ -112,13 +114,15 @@ export class EventsService implements OnApplicationBootstrap, BeforeApplicationS
   publish(type: EventType, event: NewEvent): void {
     this.publishChain = this.publishChain
       .then(async () => {
-        const [row] = await this.dataSource.query<Array<Omit<EventRow, 'content'>>>(
-          `WITH inserted AS (
-             INSERT INTO events (type, user_id, data) VALUES ($1, $2, $3::jsonb)
-             RETURNING id, type, user_id, data, created_at
-           )
-           SELECT inserted.*, pg_notify($4, id::text) AS sent FROM inserted`,
-          [type, event.userId ?? null, JSON.stringify(event.data), EVENTS_CHANNEL],
+        const [row] = await this.outbox.writing(() =>
+          this.dataSource.query<Array<Omit<EventRow, 'content'>>>(
+            `WITH inserted AS (
+               INSERT INTO events (type, user_id, data) VALUES ($1, $2, $3::jsonb)
+               RETURNING id, type, user_id, data, created_at
+             )
+             SELECT inserted.*, pg_notify($4, id::text) AS sent FROM inserted`,
+            [type, event.userId ?? null, JSON.stringify(event.data), EVENTS_CHANNEL],
+          ),
         );
         // Delivered here at once; our own NOTIFY then finds it delivered and costs nothing.
         this.deliverLocal(toLiveEvent({ ...row!, content: null }));

@@ -18,6 +18,24 @@ export interface StoredEventColumns {
 @Injectable()
 export class MessageEventOutbox {
   private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private inFlight = 0;
+
+  /**
+   * Runs a statement that stores events, counted until it settles: a NOTIFY that arrives
+   * meanwhile may be for its own event, about to be delivered without reading it.
+   */
+  async writing<T>(statement: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await statement();
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  get writesInFlight(): number {
+    return this.inFlight;
+  }
 
   /**
    * CTEs `event` (the message.created row for the message CTE `from`) and `notified` (its

@@ -86,10 +86,12 @@ export class ConversationStore {
     message: NewMessage,
     { hideIfHalted = false }: { hideIfHalted?: boolean } = {},
   ): Promise<{ message: ConversationMessageEntity; state: AppendedUserState }> {
-    const [row] = await this.statements.query<AppendedRow>(
-      'conversation_append',
-      this.appendSql,
-      appendParameters(message, hideIfHalted),
+    const [row] = await this.outbox.writing(() =>
+      this.statements.query<AppendedRow>(
+        'conversation_append',
+        this.appendSql,
+        appendParameters(message, hideIfHalted),
+      ),
     );
     return this.appended(row!);
   }

@@ -58,10 +58,11 @@ export class TurnContextService {
 
   /** Stores the user's message and reads what the prompt needs: one round trip. */
   async begin(message: NewMessage, historyLimit: number): Promise<BegunTurn> {
-    const [row] = await this.statements.query<AppendedRow & ContextColumns>(
-      'chat_turn_begin',
-      this.beginSql,
-      [...appendParameters(message, false), Math.max(0, historyLimit)],
+    const [row] = await this.outbox.writing(() =>
+      this.statements.query<AppendedRow & ContextColumns>('chat_turn_begin', this.beginSql, [
+        ...appendParameters(message, false),
+        Math.max(0, historyLimit),
+      ]),
     );
     const appended = this.conversations.appended(row!);
     return { ...appended, memory: memoryOf(row!), history: historyOf(row!) };
