@@ -217,6 +217,16 @@ describe('stats and the LLM request log over HTTP', () => {
     });
   });
 
+  it('counts a call in the overview, the request log and user stats as soon as its turn answered', async () => {
+    const carol = aUserId('carol');
+    const before = (await get('/admin/stats/overview')).body.llm_requests_today as number;
+    expect((await chat(carol, 'hi')).status).toBe(200);
+    // No flush here: reads of llm_requests first write what this instance has buffered.
+    expect((await get('/admin/stats/overview')).body.llm_requests_today).toBe(before + 1);
+    expect((await get(`/admin/llm-requests?user_id=${carol}`)).body.count).toBe(1);
+    expect((await get(`/admin/stats/users/${carol}`)).body.total_llm_requests).toBe(1);
+  });
+
   describe('errors', () => {
     it('answers 404 for a user never seen and 422 for a bad user id', async () => {
       expectError(await get(`/admin/stats/users/${aUserId('ghost')}`), 404, 'user_not_found');

@@ -4,6 +4,7 @@ import { Repository } from 'typeorm';
 import { clampLimit, decodeIdCursor, encodeIdCursor, keysetPage } from '../../core/http/pagination';
 import { InvalidCursorError } from '../memory/memory.errors';
 import { LlmRequestEntity, LlmRequestStatus } from './entities/llm-request.entity';
+import { TelemetryService } from './telemetry.service';
 import { checkRange } from './stats-buckets';
 
 /** Tags this list's cursors: the id of the oldest request already seen. */
@@ -35,6 +36,7 @@ export interface LlmRequestPage {
 export class LlmRequestLog {
   constructor(
     @InjectRepository(LlmRequestEntity) private readonly requests: Repository<LlmRequestEntity>,
+    private readonly telemetry: TelemetryService,
   ) {}
 
   async list({
@@ -50,6 +52,7 @@ export class LlmRequestLog {
     if (cursor !== undefined && before === undefined) throw new InvalidCursorError('cursor');
     checkRange({ from, to });
     const size = clampLimit(limit);
+    await this.telemetry.written();
 
     const query = this.requests.createQueryBuilder('request');
     if (userId !== undefined) query.andWhere('request.userId = :userId', { userId });

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { MemoryStatsService, UserActivity } from '../memory/memory-stats.service';
+import { TelemetryService } from './telemetry.service';
 import { UserStateService } from '../memory/user-state.service';
 import { BucketStats, StatsRollupEntity } from './entities/stats-rollup.entity';
 import { FINAL_ROLLUPS_SQL, LIVE_BUCKETS_SQL, WITHOUT_JIT } from './rollup-sql';
@@ -90,9 +91,11 @@ export class StatsService {
     private readonly memoryStats: MemoryStatsService,
     private readonly userState: UserStateService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly telemetry: TelemetryService,
   ) {}
 
   async overview(now = new Date()): Promise<StatsOverview> {
+    await this.telemetry.written();
     const midnight = bucketStartOf('day', now);
     const hourAgo = new Date(now.getTime() - BUCKET_MS.hour);
     const [today, [lastHour], activity] = await Promise.all([
@@ -114,6 +117,7 @@ export class StatsService {
   }
 
   async userStats(userId: string): Promise<UserStats> {
+    await this.telemetry.written();
     const [state, [requests]] = await Promise.all([
       this.userState.get(userId),
       this.rollups.query<[UserRequests]>(USER_REQUESTS_SQL, [userId]),
@@ -135,6 +139,7 @@ export class StatsService {
     now = new Date(),
   ): Promise<Timeseries> {
     const range = timeseriesRange(bucket, input, now);
+    await this.telemetry.written();
     return { bucket, range, points: await this.series(bucket, range, now) };
   }
 

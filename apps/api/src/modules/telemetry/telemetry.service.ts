@@ -47,6 +47,15 @@ export class TelemetryService implements BeforeApplicationShutdown {
     }
   }
 
+  /**
+   * For readers of llm_requests: writes what is buffered and waits for the writes started so
+   * far (not for later ones), so a read sees every call recorded before it.
+   */
+  async written(): Promise<void> {
+    this.writeBuffered();
+    await Promise.all([...this.pending]);
+  }
+
   /** Writes what is buffered, and resolves once every write started so far has finished. */
   async flush(): Promise<void> {
     this.writeBuffered();
