@@ -10,10 +10,12 @@ import { UserStateEntity } from './entities/user-state.entity';
 import { MessageEventOutbox } from '../events/message-event-outbox';
 import {
   AppendedRow,
+  AppendedUserState,
   appendMessageSql,
   appendParameters,
   EXCLUDED_FROM_PROMPT,
   NewMessage,
+  stateOf,
 } from './message-statements';
 import { deleteBatchOlderThan } from '../../core/database/delete-older-than';
 import { entityColumns } from '../../core/database/entity-columns';
@@ -39,16 +41,8 @@ export interface MessagePage {
   nextCursor: string | null;
 }
 
-/** The user's state right after a message was stored (see appendWithState). */
-export interface AppendedUserState {
-  mode: string;
-  reason: string | null;
-  operator: string | null;
-  messageCount: number;
-}
-
 export { EXCLUDED_FROM_PROMPT } from './message-statements';
-export type { NewMessage } from './message-statements';
+export type { AppendedUserState, NewMessage } from './message-statements';
 
 /** Every message of every conversation, in the order it was stored (by id). */
 @Injectable()
@@ -101,29 +95,11 @@ export class ConversationStore {
    * this instance now, unless a transaction still has to commit it (then NOTIFY brings it).
    */
   appended(row: AppendedRow): { message: ConversationMessageEntity; state: AppendedUserState } {
-    const {
-      stateMode,
-      stateReason,
-      stateOperator,
-      stateMessageCount,
-      eventId,
-      eventData,
-      eventCreatedAt,
-      ...stored
-    } = row;
-    const message = this.messages.create(stored as Partial<ConversationMessageEntity>);
-    if (!this.txHost.isTransactionActive()) {
-      this.outbox.stored(message.userId, message.content, { eventId, eventData, eventCreatedAt });
-    }
-    return {
-      message,
-      state: {
-        mode: stateMode,
-        reason: stateReason,
-        operator: stateOperator,
-        messageCount: stateMessageCount,
-      },
-    };
+    // create() keeps the entity's columns only, so the other columns of the row stay out.
+    const message = this.messages.create(row as Partial<ConversationMessageEntity>);
+    if (!this.txHost.isTransactionActive())
+      this.outbox.stored(message.userId, message.content, row);
+    return { message, state: stateOf(row) };
   }
 
   /** Adds flags to a stored message's metadata (e.g. blocked by a guardrail). */

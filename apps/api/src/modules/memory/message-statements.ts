@@ -29,6 +29,9 @@ export interface TurnHistoryMessage {
   createdAt: Date;
 }
 
+const STATE_COLUMNS = `state.mode AS "stateMode", state.reason AS "stateReason",
+  state.operator AS "stateOperator", state.message_count AS "stateMessageCount"`;
+
 /** The columns every statement below returns about the user's state. */
 export interface StateColumns {
   stateMode: string;
@@ -89,9 +92,6 @@ export function appendMessageSql(
        FROM stored, state, ${outbox.eventFrom}`;
 }
 
-const STATE_COLUMNS = `state.mode AS "stateMode", state.reason AS "stateReason",
-  state.operator AS "stateOperator", state.message_count AS "stateMessageCount"`;
-
 /**
  * The user's memory (key order) and their last `limitParam` messages for the prompt: hidden
  * operator notes included (the AI must see them), messages excluded from prompts never, and
@@ -112,10 +112,25 @@ export function contextColumns(userParam: string, limitParam: string, skipParam?
 
 /** The same reads without storing anything: the state, memory and history of a user. */
 export function readContextSql(): string {
-  return `SELECT state.mode AS "stateMode", state.reason AS "stateReason",
-                 state.operator AS "stateOperator", state.message_count AS "stateMessageCount"
-                 ${contextColumns('$1', '$2', '$3')}
+  return `SELECT ${STATE_COLUMNS} ${contextColumns('$1', '$2', '$3')}
             FROM (SELECT 1) one LEFT JOIN user_state state ON state.user_id = $1`;
+}
+
+/** The user's state right after a message was stored (see appendMessageSql). */
+export interface AppendedUserState {
+  mode: string;
+  reason: string | null;
+  operator: string | null;
+  messageCount: number;
+}
+
+export function stateOf(columns: StateColumns): AppendedUserState {
+  return {
+    mode: columns.stateMode,
+    reason: columns.stateReason,
+    operator: columns.stateOperator,
+    messageCount: columns.stateMessageCount,
+  };
 }
 
 export function memoryOf(columns: ContextColumns): Record<string, unknown> {

@@ -4,10 +4,11 @@ import { Repository } from 'typeorm';
 import { entityColumns } from '../../core/database/entity-columns';
 import { PreparedStatements } from '../../core/database/prepared-statements';
 import { MessageEventOutbox } from '../events/message-event-outbox';
-import { AppendedUserState, ConversationStore } from './conversation-store.service';
+import { ConversationStore } from './conversation-store.service';
 import { ConversationMessageEntity } from './entities/conversation-message.entity';
 import {
   AppendedRow,
+  AppendedUserState,
   appendMessageSql,
   appendParameters,
   ContextColumns,
@@ -17,9 +18,12 @@ import {
   NewMessage,
   readContextSql,
   StateColumns,
+  stateOf,
   TurnHistoryMessage,
 } from './message-statements';
 import type { ConversationMessage } from './memory.types';
+
+type NullStateColumns = { [Column in keyof StateColumns]: null };
 
 /** What a turn's prompt is built from. */
 export interface TurnContext {
@@ -77,20 +81,13 @@ export class TurnContextService {
     historyLimit: number,
     answering?: number,
   ): Promise<TurnContext & { state: AppendedUserState | null }> {
-    const [row] = await this.statements.query<Partial<StateColumns> & ContextColumns>(
+    const [row] = await this.statements.query<(StateColumns | NullStateColumns) & ContextColumns>(
       'chat_turn_read',
       this.readSql,
       [userId, Math.max(0, historyLimit), answering ?? 0],
     );
-    const state =
-      row?.stateMode == null
-        ? null
-        : {
-            mode: row.stateMode,
-            reason: row.stateReason ?? null,
-            operator: row.stateOperator ?? null,
-            messageCount: row.stateMessageCount ?? 0,
-          };
+    // A user never seen has no user_state row: the LEFT JOIN gives null state columns.
+    const state = row!.stateMode === null ? null : stateOf(row as StateColumns);
     return { state, memory: memoryOf(row!), history: historyOf(row!) };
   }
 }
